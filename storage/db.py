@@ -1,0 +1,140 @@
+"""One long-lived aiosqlite connection owned by the store, with versioned migrations.
+
+All writes go through :meth:`Store.transaction`, which serialises them on one lock: a single
+SQLite connection shared by many tasks must never interleave two transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Row = sqlite3.Row
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The numbered ``NNNN_name.sql`` files shipped in ``storage/migrations``, in order."""
+    found: list[tuple[int, str]] = []
+    for entry in resources.files("storage.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Store:
+    """Owns the database connection: open, migrate, transact, back up, close."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("store is not open")
+        return self._conn
+
+    async def open(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a transaction takes the
+        # write lock up front and never fails half-way with SQLITE_BUSY on upgrade.
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        # WAL + FULL: a committed report survives a power cut (SPEC §8).
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=FULL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        self._conn = conn
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def _migrate(self) -> None:
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        for version, sql in migrations():
+            if version <= current:
+                continue
+            log.info("applying migration %04d", version)
+            async with self._lock:
+                await self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    # executescript would COMMIT first; run statements one by one instead.
+                    for statement in _split_sql(sql):
+                        await self.conn.execute(statement)
+                    await self.conn.execute(f"PRAGMA user_version = {int(version)}")
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+                await self.conn.execute("COMMIT")
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; commits on success, rolls back on any exception."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        async with self._lock, self.conn.execute(sql, tuple(params)) as cur:
+            row: Row | None = await cur.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        async with self._lock, self.conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def backup(self, target: str | Path) -> None:
+        """A consistent copy of the live database (SQLite online backup)."""
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        async with self._lock:
+            dest = await aiosqlite.connect(str(target))
+            try:
+                await self.conn.backup(dest)
+            finally:
+                await dest.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (BEGIN ... END;) whole."""
+    statements: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith("--") and not buf.strip():
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements

@@ -1,0 +1,78 @@
+"""Grids and their group-chat bindings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.db import Row, Store
+
+
+@dataclass(frozen=True)
+class GridRow:
+    key: str
+    name: str
+    chat_id: int | None
+    active: bool
+
+
+def _grid(row: Row) -> GridRow:
+    return GridRow(row["key"], row["name"], row["chat_id"], bool(row["active"]))
+
+
+async def upsert_from_config(
+    conn: aiosqlite.Connection, key: str, name: str, chat_id: int | None, now: str
+) -> None:
+    """Config is applied at start; a chat bound later by /bind is kept if config names none."""
+    if chat_id is not None:
+        await conn.execute(
+            "UPDATE grids SET chat_id = NULL WHERE chat_id = ? AND key <> ?", (chat_id, key)
+        )
+    await conn.execute(
+        """INSERT INTO grids (key, name, chat_id, active, bound_at, source)
+           VALUES (?, ?, ?, 1, CASE WHEN ? IS NULL THEN NULL ELSE ? END, 'config')
+           ON CONFLICT (key) DO UPDATE SET name = excluded.name,
+               chat_id = COALESCE(excluded.chat_id, grids.chat_id),
+               active = CASE WHEN excluded.chat_id IS NULL THEN grids.active ELSE 1 END""",
+        (key, name, chat_id, chat_id, now),
+    )
+
+
+async def bind(conn: aiosqlite.Connection, key: str, name: str, chat_id: int, now: str) -> None:
+    """Bind a chat to a grid, creating the grid if it is new; a chat serves one grid."""
+    await conn.execute("UPDATE grids SET chat_id = NULL WHERE chat_id = ?", (chat_id,))
+    await conn.execute(
+        """INSERT INTO grids (key, name, chat_id, active, bound_at, source)
+           VALUES (?, ?, ?, 1, ?, 'command')
+           ON CONFLICT (key) DO UPDATE SET chat_id = excluded.chat_id, active = 1,
+               bound_at = excluded.bound_at""",
+        (key, name, chat_id, now),
+    )
+
+
+async def by_chat(store: Store, chat_id: int) -> GridRow | None:
+    row = await store.fetchone("SELECT * FROM grids WHERE chat_id = ?", (chat_id,))
+    return _grid(row) if row else None
+
+
+async def by_key(store: Store, key: str) -> GridRow | None:
+    row = await store.fetchone("SELECT * FROM grids WHERE key = ?", (key,))
+    return _grid(row) if row else None
+
+
+async def all_grids(store: Store) -> list[GridRow]:
+    return [_grid(r) for r in await store.fetchall("SELECT * FROM grids ORDER BY key")]
+
+
+async def migrate_chat(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id: int) -> None:
+    """A group upgraded to a supergroup keeps its grid (SPEC §8)."""
+    await conn.execute("UPDATE grids SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
+
+
+async def deactivate_chat(conn: aiosqlite.Connection, chat_id: int) -> str | None:
+    async with conn.execute(
+        "UPDATE grids SET active = 0 WHERE chat_id = ? AND active = 1 RETURNING key", (chat_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return str(row[0]) if row else None

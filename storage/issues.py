@@ -1,0 +1,281 @@
+"""The issue aggregate: issues, the messages they came from, their media and event log."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Row, Store
+
+
+@dataclass(frozen=True)
+class IssueRow:
+    id: int
+    grid_key: str
+    building: str
+    unit: str
+    category: str
+    kind: str
+    priority: str
+    status: str
+    reporter_kind: str
+    reporter_user_id: int | None
+    reporter_name: str | None
+    assignee_user_id: int | None
+    assignee_role: str | None
+    wanted_role: str
+    department: str | None
+    reject_reason: str | None
+    text: str
+    latitude: float | None
+    longitude: float | None
+    source_chat_id: int | None
+    source_message_id: int | None
+    source_thread_id: int | None
+    media_group_id: str | None
+    card_chat_id: int | None
+    card_message_id: int | None
+    card_thread_id: int | None
+    created_at: str
+    updated_at: str
+    claimed_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+
+
+_FIELDS = tuple(IssueRow.__dataclass_fields__)
+
+
+def _issue(row: Row) -> IssueRow:
+    return IssueRow(*(row[f] for f in _FIELDS))
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    issue_id: int
+    at: str
+    type: str
+    actor_user_id: int | None
+    from_status: str | None
+    to_status: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MediaRow:
+    id: int
+    issue_id: int
+    kind: str
+    file_id: str
+    file_unique_id: str
+    file_size: int | None
+    status: str
+    path: str | None
+    error: str | None
+    attempts: int
+
+
+def _media(r: Row) -> MediaRow:
+    return MediaRow(
+        r["id"], r["issue_id"], r["kind"], r["file_id"], r["file_unique_id"], r["file_size"],
+        r["status"], r["path"], r["error"], r["attempts"],
+    )
+
+
+async def insert_issue(conn: aiosqlite.Connection, values: dict[str, Any]) -> int:
+    """Insert a new issue; the caller has checked that its source is not already an issue."""
+    unknown = set(values) - set(_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown issue fields: {sorted(unknown)}")
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cur = await conn.execute(
+        f"INSERT INTO issues ({columns}) VALUES ({marks})",  # noqa: S608 - names checked above
+        tuple(values.values()),
+    )
+    assert cur.lastrowid is not None
+    return int(cur.lastrowid)
+
+
+async def update_issue(conn: aiosqlite.Connection, issue_id: int, values: dict[str, Any]) -> None:
+    unknown = set(values) - set(_FIELDS)
+    if unknown or "id" in values:
+        raise ValueError(f"bad issue fields: {sorted(unknown | ({'id'} & set(values)))}")
+    assignments = ", ".join(f"{k} = ?" for k in values)
+    await conn.execute(
+        f"UPDATE issues SET {assignments} WHERE id = ?",  # noqa: S608 - names checked above
+        (*values.values(), issue_id),
+    )
+
+
+async def get_in(conn: aiosqlite.Connection, issue_id: int) -> IssueRow | None:
+    """Read inside an open transaction (the store lock is already held)."""
+    async with conn.execute("SELECT * FROM issues WHERE id = ?", (issue_id,)) as cur:
+        row = await cur.fetchone()
+    return _issue(row) if row else None
+
+
+async def get(store: Store, issue_id: int) -> IssueRow | None:
+    row = await store.fetchone("SELECT * FROM issues WHERE id = ?", (issue_id,))
+    return _issue(row) if row else None
+
+
+async def by_message_in(
+    conn: aiosqlite.Connection, chat_id: int, message_id: int
+) -> int | None:
+    async with conn.execute(
+        "SELECT issue_id FROM issue_messages WHERE chat_id = ? AND message_id = ?",
+        (chat_id, message_id),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else None
+
+
+async def by_album_in(conn: aiosqlite.Connection, chat_id: int, media_group_id: str) -> int | None:
+    async with conn.execute(
+        "SELECT id FROM issues WHERE source_chat_id = ? AND media_group_id = ?",
+        (chat_id, media_group_id),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else None
+
+
+async def by_card(store: Store, chat_id: int, message_id: int) -> IssueRow | None:
+    row = await store.fetchone(
+        "SELECT * FROM issues WHERE card_chat_id = ? AND card_message_id = ?",
+        (chat_id, message_id),
+    )
+    return _issue(row) if row else None
+
+
+async def link_message(
+    conn: aiosqlite.Connection, chat_id: int, message_id: int, issue_id: int
+) -> None:
+    await conn.execute(
+        "INSERT OR IGNORE INTO issue_messages (chat_id, message_id, issue_id) VALUES (?, ?, ?)",
+        (chat_id, message_id, issue_id),
+    )
+
+
+async def add_media(
+    conn: aiosqlite.Connection,
+    issue_id: int,
+    kind: str,
+    file_id: str,
+    file_unique_id: str,
+    file_size: int | None,
+    message_id: int | None,
+    duration: int | None,
+    now: str,
+) -> bool:
+    cur = await conn.execute(
+        """INSERT OR IGNORE INTO media (issue_id, kind, file_id, file_unique_id, file_size,
+               message_id, duration, next_attempt_at, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (issue_id, kind, file_id, file_unique_id, file_size, message_id, duration, now, now),
+    )
+    return cur.rowcount > 0
+
+
+async def add_event(
+    conn: aiosqlite.Connection,
+    issue_id: int,
+    at: str,
+    type_: str,
+    *,
+    actor_user_id: int | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    data: dict[str, Any] | None = None,
+    chat_id: int | None = None,
+    message_id: int | None = None,
+) -> None:
+    await conn.execute(
+        """INSERT INTO events (issue_id, at, type, actor_user_id, from_status, to_status, data,
+               chat_id, message_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            issue_id, at, type_, actor_user_id, from_status, to_status,
+            json.dumps(data or {}, ensure_ascii=False), chat_id, message_id,
+        ),
+    )
+
+
+async def events(store: Store, issue_id: int) -> list[EventRow]:
+    rows = await store.fetchall("SELECT * FROM events WHERE issue_id = ? ORDER BY id", (issue_id,))
+    return [
+        EventRow(
+            r["id"], r["issue_id"], r["at"], r["type"], r["actor_user_id"], r["from_status"],
+            r["to_status"], json.loads(r["data"]),
+        )
+        for r in rows
+    ]
+
+
+async def media_of(store: Store, issue_id: int) -> list[MediaRow]:
+    rows = await store.fetchall("SELECT * FROM media WHERE issue_id = ? ORDER BY id", (issue_id,))
+    return [_media(r) for r in rows]
+
+
+async def media_counts(store: Store, issue_id: int) -> dict[str, int]:
+    rows = await store.fetchall(
+        "SELECT kind, COUNT(*) AS n FROM media WHERE issue_id = ? GROUP BY kind", (issue_id,)
+    )
+    return {r["kind"]: int(r["n"]) for r in rows}
+
+
+async def pending_media(store: Store, now: str, limit: int = 20) -> list[MediaRow]:
+    rows = await store.fetchall(
+        """SELECT * FROM media WHERE status = 'pending' AND next_attempt_at <= ?
+           ORDER BY id LIMIT ?""",
+        (now, limit),
+    )
+    return [_media(r) for r in rows]
+
+
+async def next_media_due(store: Store) -> str | None:
+    row = await store.fetchone("SELECT MIN(next_attempt_at) FROM media WHERE status = 'pending'")
+    return str(row[0]) if row and row[0] is not None else None
+
+
+async def set_media(store: Store, media_id: int, values: dict[str, Any]) -> None:
+    allowed = {"status", "path", "sha256", "width", "height", "error", "attempts",
+               "next_attempt_at"}
+    if set(values) - allowed:
+        raise ValueError(f"bad media fields: {sorted(set(values) - allowed)}")
+    assignments = ", ".join(f"{k} = ?" for k in values)
+    async with store.transaction() as conn:
+        await conn.execute(
+            f"UPDATE media SET {assignments} WHERE id = ?",  # noqa: S608 - names checked above
+            (*values.values(), media_id),
+        )
+
+
+async def unresolved_in_grid(store: Store, grid_key: str, limit: int = 1000) -> list[IssueRow]:
+    rows = await store.fetchall(
+        """SELECT * FROM issues WHERE grid_key = ?
+             AND status NOT IN ('closed', 'rejected')
+           ORDER BY created_at, id LIMIT ?""",
+        (grid_key, limit),
+    )
+    return [_issue(r) for r in rows]
+
+
+async def without_card(store: Store) -> list[IssueRow]:
+    """Issues whose card was never asked for (an album cut short by a crash)."""
+    rows = await store.fetchall(
+        """SELECT i.* FROM issues i
+           WHERE i.card_message_id IS NULL AND i.card_chat_id IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.issue_id = i.id AND o.kind = 'card')
+           ORDER BY i.id"""
+    )
+    return [_issue(r) for r in rows]
+
+
+async def count(store: Store) -> int:
+    row = await store.fetchone("SELECT COUNT(*) FROM issues")
+    return int(row[0]) if row else 0
