@@ -1,0 +1,40 @@
+"""Time is injected so schedules, windows and auto-close can be tested with a clock the test controls."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """An aware datetime in UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FakeClock:
+    """Real time shifted by an offset the test moves forward; it never stands still, so
+    retry waits and quiet periods keep working while the test jumps days ahead."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._offset = timedelta(0) if start is None else start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta
+
+
+def iso(moment: datetime) -> str:
+    """The one text form stored in the database: UTC, microseconds, sortable."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
