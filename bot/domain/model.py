@@ -86,22 +86,17 @@ _PART_MAX_LENGTH = 16
 def _normalize_part(part: str, field: str) -> str:
     """Canonical form of a building or unit name, so "03", "３" and "3" are one place.
 
-    Decimal numbers lose leading zeros, letters are upper-cased ("a" and "A" buildings
-    are the same door). Raises ``ValueError`` for anything a label could not carry.
+    Only ASCII letters and digits (after NFKC, so full-width forms count) are accepted:
+    Chinese buildings are numbered or lettered (3号楼, A座), and a name like "3号楼"
+    would silently never match "3". Numbers lose leading zeros and letters are
+    upper-cased, because "a" and "A" are the same door. ``ValueError`` otherwise.
     """
     text = unicodedata.normalize("NFKC", part).strip()
     if not text:
         return ""
-    if len(text) > _PART_MAX_LENGTH or not all(ch.isalnum() for ch in text):
+    if len(text) > _PART_MAX_LENGTH or not (text.isascii() and text.isalnum()):
         raise ValueError(f"invalid {field} {part!r}: letters and digits only")
-    if text.isdecimal():
-        return str(int(text))
-    upper = text.upper()
-    # Upper-casing can produce characters that are not alphanumeric or that normalize
-    # differently; refuse them so that every Place survives a label round trip.
-    if upper != unicodedata.normalize("NFKC", upper) or not upper.isalnum():
-        raise ValueError(f"invalid {field} {part!r}")
-    return upper
+    return str(int(text)) if text.isdigit() else text.upper()
 
 
 @dataclass(frozen=True)
