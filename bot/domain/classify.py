@@ -22,10 +22,12 @@ from dataclasses import dataclass
 
 from bot.domain.model import Category, Place, Priority
 
+# fmt: off
 _CN_DIGITS = {
     "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
     "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
 }
+# fmt: on
 _CN_NUMBER = "[零〇一二两三四五六七八九十]{1,3}"
 # A number directly after one of these is part of something longer (a bigger number, a
 # month's day, a code like "A3"), not a building number.
@@ -51,6 +53,8 @@ _DASH_PLACE = re.compile(
 )
 _DASHES = str.maketrans({"‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-"})
 
+# Word tables read better as dense rows.
+# fmt: off
 _URGENT_WORDS = (
     "紧急", "急", "马上", "爆裂", "冻裂", "着火", "火灾", "起火", "煤气", "燃气味", "燃气泄漏",
     "urgent", "emergency", "burst", "asap",
@@ -64,6 +68,7 @@ _CARE_WORDS = (
 # blanked out before the signal words are looked for.
 _NOT_URGENT = ("不急", "不着急", "不紧急", "不是很急", "不太急", "not urgent", "no rush")
 _NOT_CARE = ("毛病", "病毒")
+# fmt: on
 
 
 def _normalize(text: str) -> str:
@@ -106,10 +111,15 @@ def _candidates(text: str) -> Iterator[tuple[int, Place]]:
             yield match.start(), Place(building, unit)
 
 
+def _first_place(normalized: str) -> Place | None:
+    """``parse_place`` on text already passed through ``_normalize``."""
+    found = min(_candidates(normalized), key=lambda c: c[0], default=None)
+    return None if found is None else found[1]
+
+
 def parse_place(text: str) -> Place | None:
     """The first building (and unit) mentioned in ``text``, or None if there is none."""
-    found = min(_candidates(_normalize(text)), key=lambda c: c[0], default=None)
-    return None if found is None else found[1]
+    return _first_place(_normalize(text))
 
 
 def _contains(text: str, word: str) -> bool:
@@ -219,7 +229,7 @@ def classify(
     """
     normalized = _normalize(text)
     category = _classify_normalized(normalized, categories)
-    place = parse_place(text)
+    place = _first_place(normalized)
     baseline = category.priority
     if place is not None and any(
         not care.is_empty() and place.within(care) for care in care_places

@@ -167,6 +167,8 @@ class Category:
         return self.zh if language.lower().startswith("zh") else self.en
 
 
+# Keyword lists read better as dense rows than one word per line.
+# fmt: off
 DEFAULT_CATEGORIES: tuple[Category, ...] = (
     Category(
         key="clutter",
@@ -306,6 +308,7 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         keywords=(),
     ),
 )
+# fmt: on
 
 
 def category_by_key(categories: Sequence[Category], key: str) -> Category:

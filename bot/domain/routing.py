@@ -60,8 +60,8 @@ def _covers(head: Head, place: Place | None) -> bool:
     if head.role is Role.UNIT:
         return place is not None and bool(place.unit) and head.place == place
     if head.role is Role.BUILDING:
-        return place is not None and not place.is_empty() and (
-            head.place.building == place.building
+        return (
+            place is not None and not place.is_empty() and (head.place.building == place.building)
         )
     return True
 
@@ -82,9 +82,7 @@ def route(role: Role, place: Place | None, heads: Sequence[Head]) -> Route:
         head = _holder(rung, place, heads)
         if head is not None:
             return Route(head, role, fell_back=rung is not role)
-    anyone = min(
-        heads, key=lambda h: (_SENIORITY.index(h.role), h.user_id), default=None
-    )
+    anyone = min(heads, key=lambda h: (_SENIORITY.index(h.role), h.user_id), default=None)
     return Route(anyone, role, fell_back=True)
 
 

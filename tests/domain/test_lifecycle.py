@@ -123,18 +123,31 @@ ACTORS = {
 # Who may do what (with a resolved issue for CLOSE); everyone else is refused.
 MATRIX: dict[Action, set[str]] = {
     A.CLAIM: {
-        "coordinator", "unit_head", "assignee", "police_head", "grid_head",
-        "community_head", "head_reporter",
+        "coordinator",
+        "unit_head",
+        "assignee",
+        "police_head",
+        "grid_head",
+        "community_head",
+        "head_reporter",
     },
     A.RESOLVE: {"coordinator", "assignee", "grid_head", "community_head"},
     A.ASSIGN: {"coordinator", "grid_head", "community_head"},
     A.REJECT: {"coordinator", "assignee", "grid_head", "community_head"},
     A.REFER: {"coordinator", "assignee", "grid_head", "community_head"},
     A.CLOSE: {
-        "coordinator", "resident_reporter", "grid_head", "community_head", "head_reporter",
+        "coordinator",
+        "resident_reporter",
+        "grid_head",
+        "community_head",
+        "head_reporter",
     },
     A.REOPEN: {
-        "coordinator", "resident_reporter", "grid_head", "community_head", "head_reporter",
+        "coordinator",
+        "resident_reporter",
+        "grid_head",
+        "community_head",
+        "head_reporter",
     },
 }
 

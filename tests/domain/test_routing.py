@@ -70,9 +70,7 @@ def test_route_finds_the_holder(role: Role, place: Place | None, head: Head) -> 
         (Role.POLICE, Place("3"), without(POLICE, GRID), COMMUNITY),
     ],
 )
-def test_route_falls_back(
-    role: Role, place: Place | None, heads: list[Head], head: Head
-) -> None:
+def test_route_falls_back(role: Role, place: Place | None, heads: list[Head], head: Head) -> None:
     assert route(role, place, heads) == Route(head, role, fell_back=True)
 
 
