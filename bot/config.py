@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "CATEGORY_KINDS",
-    "DEFAULT_CATEGORIES",
     "LANGUAGES",
     "PRIORITIES",
     "ROLES",
@@ -144,39 +143,6 @@ class CategoryConfig:
     emergency_hint_en: str = ""
 
 
-def _category(
-    key: str, zh: str, en: str, kind: str, role: str, priority: str, keywords: str
-) -> CategoryConfig:
-    """Build a default category from a compact row, keeping the table below readable."""
-    return CategoryConfig(key, zh, en, kind, role, priority, tuple(keywords.split()))
-
-
-# The defaults of SPEC §2; a [[categories]] list in the file replaces all of them.
-DEFAULT_CATEGORIES: tuple[CategoryConfig, ...] = (
-    _category("clutter", "楼道堆物", "Stairwell clutter", "public_event", "unit", "normal",
-              "楼道 杂物 堆放 乱堆 stairwell clutter"),
-    _category("parking", "车辆乱停", "Parking", "public_event", "building", "normal",
-              "电动车 乱停 堵住 消防通道 parking"),
-    _category("dispute", "邻里纠纷", "Neighbour dispute", "dispute", "police", "priority",
-              "吵架 纠纷 矛盾 打架 噪音 quarrel dispute noise"),
-    _category("safety", "治安防诈", "Safety and fraud", "public_event", "police", "priority",
-              "诈骗 盗窃 可疑 酒驾 fraud theft"),
-    _category("heating", "供暖", "Heating", "request", "community", "urgent",
-              "暖气 供热 不热 heating"),
-    _category("water", "供水", "Water supply", "request", "community", "urgent",
-              "水管 冻裂 停水 漏水 water leak"),
-    _category("sanitation", "环境卫生", "Sanitation", "public_event", "grid", "normal",
-              "垃圾 卫生 清扫 garbage"),
-    _category("facility", "公共设施", "Public facilities", "request", "grid", "normal",
-              "路灯 井盖 道路 健身器材 streetlight"),
-    _category("property", "物业服务", "Property management", "request", "grid", "normal",
-              "物业 电梯 门禁 elevator"),
-    _category("wish", "微心愿", "Small wish", "wish", "grid", "planned",
-              "心愿 帮忙 代购 wish"),
-    _category("other", "其他", "Other", "request", "grid", "normal", ""),
-)
-
-
 @dataclass(frozen=True)
 class Config:
     """The validated configuration; every field already checked, so users need not re-check."""
@@ -193,7 +159,8 @@ class Config:
     meeting_days: tuple[int, ...] = (9, 19, 29)
     meeting_time: str = "08:00"
     grids: tuple[GridConfig, ...] = ()
-    categories: tuple[CategoryConfig, ...] = DEFAULT_CATEGORIES
+    # Empty means the domain's defaults (bot.domain.model.DEFAULT_CATEGORIES, SPEC §2).
+    categories: tuple[CategoryConfig, ...] = ()
     care_places: tuple[str, ...] = ()
     album_quiet_seconds: float = 2.0
     poll_timeout: int = 30
@@ -583,7 +550,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     _unique(grid_tables, [grid.key for grid in grids], "key", "grid key")
     _unique(grid_tables, [grid.chat_id for grid in grids], "chat_id", "chat_id")
 
-    categories = DEFAULT_CATEGORIES
+    categories: tuple[CategoryConfig, ...] = ()
     if root.has("categories"):
         category_tables = root.tables("categories", _SCHEMA["categories"])
         if not category_tables:

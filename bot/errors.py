@@ -8,7 +8,7 @@ from typing import Any
 class UserError(Exception):
     """Something the user did that we refuse, with the catalog key that explains it."""
 
-    def __init__(self, key: str, **params: Any) -> None:
+    def __init__(self, key: str, /, **params: Any) -> None:
         super().__init__(key)
         self.key = key
         self.params = params

@@ -1,0 +1,30 @@
+"""Thin Telegram glue, one module per area, registered here in one ordered list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from handlers import cards, chat_changes, commands, errors, fallback, group_intake, guard
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Order matters: in group 0 the first matching handler wins, so the catch-all is last."""
+    # Group -1 sees every update first: remember people's names and languages.
+    app.add_handlers(guard.handlers(), group=-1)
+    app.add_handlers(
+        [
+            # Commands before intake, so "/report" as a reply is a command, not a message.
+            *commands.handlers(),
+            *group_intake.handlers(),
+            # Buttons on issue cards.
+            *cards.handlers(),
+            # Group upgraded, bot removed.
+            *chat_changes.handlers(),
+            # Last: an unknown command gets an answer.
+            *fallback.handlers(),
+        ],
+        group=0,
+    )
+    app.add_error_handler(errors.on_error)

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from bot.config import (
-    DEFAULT_CATEGORIES,
     TOKEN_ENV,
     Config,
     ConfigError,
@@ -72,7 +71,7 @@ def test_example_file_loads() -> None:
     assert [head.role for head in grid.heads] == ["community", "police", "grid", "building", "unit"]
     assert {head.role: head.place for head in grid.heads}["unit"] == "3-2"
     assert {head.role: head.place for head in grid.heads}["building"] == "3"
-    assert config.categories == DEFAULT_CATEGORIES
+    assert config.categories == ()  # the domain's defaults apply
 
 
 def test_example_documents_every_key() -> None:
@@ -102,8 +101,7 @@ def test_minimal_file_takes_documented_defaults(tmp_path: Path) -> None:
     assert config.max_photo_bytes == 20_000_000
     assert config.grids[0].chat_id is None
     assert config.grids[0].heads[0].place == ""
-    assert config.categories == DEFAULT_CATEGORIES
-    assert {c.key for c in DEFAULT_CATEGORIES} >= {"clutter", "heating", "wish", "other"}
+    assert config.categories == ()  # the domain's defaults apply
 
 
 def test_environment_token_overrides_file(tmp_path: Path) -> None:

@@ -1,0 +1,111 @@
+"""Downloads report photos and voice messages after intake, off the update path.
+
+Intake only records Telegram file ids, so a slow or failing download never delays or loses a
+report. Photos are re-encoded without EXIF (bot.media, in a worker thread); voice is kept as
+sent. Transient failures are retried with backoff; a file Telegram will not give us (over
+20 MB) or that is not an image is marked rejected with the reason's catalog key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from telegram import Bot
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+
+from bot.clock import Clock, iso, parse_iso
+from bot.media import MediaRejected, reencode_image, store_bytes
+from storage import issues
+from storage.db import Store
+from storage.issues import MediaRow
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+
+
+class MediaFetcher:
+    def __init__(
+        self, bot: Bot, store: Store, clock: Clock, media_dir: str, max_bytes: int
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.clock = clock
+        self.media_dir = Path(media_dir)
+        self.max_bytes = max_bytes
+        self._wake = asyncio.Event()
+        self.idle = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            self._wake.clear()
+            rows = await issues.pending_media(self.store, iso(self.clock.now()))
+            if rows:
+                self.idle.clear()
+                for row in rows:
+                    await self.fetch(row)
+                continue
+            self.idle.set()
+            due = await issues.next_media_due(self.store)
+            timeout = 30.0
+            if due is not None:
+                timeout = max(0.05, min(timeout, (parse_iso(due) - self.clock.now()).total_seconds()))
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                continue
+
+    async def fetch(self, row: MediaRow) -> None:
+        if row.file_size is not None and row.file_size > self.max_bytes:
+            await self._reject(row, "media.too_big")
+            return
+        try:
+            file = await self.bot.get_file(row.file_id)
+            if file.file_size is not None and file.file_size > self.max_bytes:
+                await self._reject(row, "media.too_big")
+                return
+            data = bytes(await file.download_as_bytearray())
+        except BadRequest as exc:
+            key = "media.too_big" if "too big" in str(exc).lower() else "media.unavailable"
+            await self._reject(row, key)
+            return
+        except (RetryAfter, TimedOut, NetworkError) as exc:
+            await self._retry(row, f"{type(exc).__name__}")
+            return
+        try:
+            if row.kind == "photo":
+                image = await asyncio.to_thread(reencode_image, data, max_bytes=self.max_bytes)
+                path = await asyncio.to_thread(store_bytes, self.media_dir, image.data, ".jpg")
+                values: dict[str, object] = {
+                    "width": image.width, "height": image.height, "sha256": image.sha256,
+                }
+            else:
+                path = await asyncio.to_thread(store_bytes, self.media_dir, data, ".ogg")
+                values = {}
+        except MediaRejected as exc:
+            await self._reject(row, exc.key)
+            return
+        values.update(status="stored", path=str(path.relative_to(self.media_dir)), error=None,
+                      attempts=row.attempts + 1)
+        await issues.set_media(self.store, row.id, values)
+
+    async def _reject(self, row: MediaRow, key: str) -> None:
+        log.info("media %s of issue %s rejected: %s", row.id, row.issue_id, key)
+        await issues.set_media(
+            self.store, row.id, {"status": "rejected", "error": key, "attempts": row.attempts + 1}
+        )
+
+    async def _retry(self, row: MediaRow, error: str) -> None:
+        if row.attempts + 1 >= MAX_ATTEMPTS:
+            await self._reject(row, "media.unavailable")
+            return
+        when = self.clock.now() + timedelta(seconds=min(2 ** row.attempts, 600))
+        await issues.set_media(
+            self.store, row.id,
+            {"attempts": row.attempts + 1, "error": error, "next_attempt_at": iso(when)},
+        )

@@ -1,0 +1,193 @@
+"""Delivers the outbox: every stored message is sent, retried, and survives a restart.
+
+Rows of one chat go out in order, one at a time; different chats go out concurrently, paced
+by PTB's AIORateLimiter (30/s overall, 20/min per group). RetryAfter, timeouts and network
+errors put the row back with a delay; a permanent refusal marks it failed and is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.clock import Clock, iso, parse_iso
+from storage import issues, outbox
+from storage.db import Store
+from storage.outbox import OutboxRow
+
+log = logging.getLogger(__name__)
+
+# Renders an issue's card as (HTML text, inline keyboard as Bot API JSON).
+CardRenderer = Callable[[int], Awaitable[tuple[str, dict[str, Any]]]]
+ChatLost = Callable[[int], Awaitable[None]]
+
+_OBJECTS: dict[str, Any] = {
+    "reply_markup": InlineKeyboardMarkup,
+    "reply_parameters": ReplyParameters,
+    "link_preview_options": LinkPreviewOptions,
+}
+MAX_ATTEMPTS = 12
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        store: Store,
+        clock: Clock,
+        render_card: CardRenderer,
+        on_chat_lost: ChatLost,
+        concurrency: int = 16,
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.clock = clock
+        self.render_card = render_card
+        self.on_chat_lost = on_chat_lost
+        self._slots = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._busy: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.idle = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        try:
+            while True:
+                self._wake.clear()
+                rows = await outbox.ready(self.store, iso(self.clock.now()), self._busy)
+                for row in rows:
+                    self._busy.add(row.chat_id)
+                    task = asyncio.create_task(self._deliver(row), name=f"outbox:{row.id}")
+                    self._tasks.add(task)
+                    task.add_done_callback(self._done)
+                if not rows and not self._tasks:
+                    self.idle.set()
+                else:
+                    self.idle.clear()
+                await self._sleep_until_due()
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._wake.set()
+
+    async def _sleep_until_due(self) -> None:
+        due = await outbox.next_due(self.store)
+        timeout = 5.0
+        if due is not None:
+            wait = (parse_iso(due) - self.clock.now()).total_seconds()
+            timeout = min(timeout, max(wait, 0.05))
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            return
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        try:
+            async with self._slots:
+                await self._attempt(row)
+        finally:
+            self._busy.discard(row.chat_id)
+
+    async def _attempt(self, row: OutboxRow) -> None:
+        now = self.clock.now()
+        try:
+            message_id = await (self._card(row) if row.kind == "card" else self._call(row))
+        except RetryAfter as exc:
+            await outbox.retry_later(
+                self.store, row, iso(now + _delta(exc.retry_after)), "RetryAfter"
+            )
+        except BadRequest as exc:  # a subclass of NetworkError, but permanent
+            await self._refused(row, exc)
+        except (TimedOut, NetworkError) as exc:  # timeouts, refused connections, 5xx answers
+            await self._backoff(row, f"{type(exc).__name__}: {exc}")
+        except Forbidden as exc:
+            await outbox.mark_failed(self.store, row, iso(now), f"Forbidden: {exc}")
+            log.warning("outbox %s: chat %s refused the bot: %s", row.id, row.chat_id, exc)
+            if row.chat_id < 0:
+                await self.on_chat_lost(row.chat_id)
+        except Exception as exc:  # noqa: BLE001 - unknown failures are retried, never dropped
+            log.exception("outbox %s: unexpected failure", row.id)
+            await self._backoff(row, f"{type(exc).__name__}: {exc}")
+        else:
+            await outbox.mark_sent(self.store, row, iso(self.clock.now()), message_id)
+
+    async def _backoff(self, row: OutboxRow, error: str) -> None:
+        now = self.clock.now()
+        if row.attempts + 1 >= MAX_ATTEMPTS:
+            log.error("outbox %s: giving up after %s attempts: %s", row.id, row.attempts + 1, error)
+            await outbox.mark_failed(self.store, row, iso(now), error)
+            return
+        delay = timedelta(seconds=min(2 ** row.attempts, 300))
+        await outbox.retry_later(self.store, row, iso(now + delay), error)
+
+    async def _refused(self, row: OutboxRow, exc: BadRequest) -> None:
+        text = str(exc).lower()
+        if "message is not modified" in text:
+            await outbox.mark_sent(self.store, row, iso(self.clock.now()), None)
+            return
+        if row.kind == "card" and row.issue_id is not None and "message to edit not found" in text:
+            # Someone deleted the card: forget it, so the next attempt posts a fresh one.
+            async with self.store.transaction() as conn:
+                await issues.update_issue(conn, row.issue_id, {"card_message_id": None})
+            await self._backoff(row, "card was deleted")
+            return
+        log.error("outbox %s (%s): refused: %s", row.id, row.method or row.kind, exc)
+        await outbox.mark_failed(self.store, row, iso(self.clock.now()), f"BadRequest: {exc}")
+
+    async def _call(self, row: OutboxRow) -> int | None:
+        kwargs = {
+            k: (_OBJECTS[k].de_json(v, self.bot) if k in _OBJECTS and isinstance(v, dict) else v)
+            for k, v in row.payload.items()
+        }
+        result = await getattr(self.bot, _snake(row.method))(**kwargs)
+        return result.message_id if isinstance(result, Message) else None
+
+    async def _card(self, row: OutboxRow) -> int | None:
+        assert row.issue_id is not None
+        issue = await issues.get(self.store, row.issue_id)
+        if issue is None or issue.card_chat_id is None:
+            return None
+        text, markup = await self.render_card(row.issue_id)
+        keyboard = InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None
+        if issue.card_message_id is not None:
+            await self.bot.edit_message_text(
+                chat_id=issue.card_chat_id, message_id=issue.card_message_id, text=text,
+                parse_mode="HTML", reply_markup=keyboard,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            return issue.card_message_id
+        reply = (
+            ReplyParameters(issue.source_message_id, allow_sending_without_reply=True)
+            if issue.source_message_id is not None and issue.source_chat_id == issue.card_chat_id
+            else None
+        )
+        sent = await self.bot.send_message(
+            chat_id=issue.card_chat_id, text=text, parse_mode="HTML", reply_markup=keyboard,
+            reply_parameters=reply, message_thread_id=issue.card_thread_id,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        async with self.store.transaction() as conn:
+            await issues.update_issue(conn, row.issue_id, {"card_message_id": sent.message_id})
+        return sent.message_id
+
+
+def _delta(value: object) -> timedelta:
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))  # type: ignore[arg-type]
+

@@ -1,0 +1,163 @@
+"""The composition root: builds the Application and runs it, for production and tests alike.
+
+PTB's Updater is not used (see bot.adapters.inbox); ``Runner`` plays the part of
+``run_polling``: initialize, post_init, start, our loops, then stop, shutdown, post_shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+import handlers
+from bot.adapters.inbox import InboxFeeder
+from bot.adapters.media import MediaFetcher
+from bot.adapters.outbox import OutboxSender
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.services.hub import Services
+from handlers.cards import render_card
+from handlers.commands import register_commands
+from handlers.context import BotData, Ctx
+
+log = logging.getLogger(__name__)
+
+App = Application[Any, Ctx, Any, Any, BotData, Any]
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Telegram's flood limits (SPEC §8); tests shrink the periods to run fast."""
+
+    overall_max: float = 30
+    overall_period: float = 1
+    group_max: float = 20
+    group_period: float = 60
+
+
+def build_application(
+    config: Config, *, clock: Clock | None = None, limits: RateLimits | None = None
+) -> App:
+    limits = limits or RateLimits()
+    services = Services.create(config, clock or SystemClock())
+    app: App = (
+        ApplicationBuilder()
+        .token(config.token.reveal())
+        .base_url(config.api_base_url)
+        .base_file_url(config.file_base_url)
+        .updater(None)
+        .context_types(ContextTypes(context=Ctx, bot_data=BotData))
+        .defaults(Defaults(tzinfo=config.tz))
+        .rate_limiter(AIORateLimiter(
+            overall_max_rate=limits.overall_max, overall_time_period=limits.overall_period,
+            group_max_rate=limits.group_max, group_time_period=limits.group_period,
+            # RetryAfter comes back to the outbox, which reschedules the row durably.
+            max_retries=0,
+        ))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data.services = services
+    handlers.register(app)
+    return app
+
+
+async def _post_init(app: App) -> None:
+    await app.bot_data.services.initialize()
+
+
+async def _post_shutdown(app: App) -> None:
+    await app.bot_data.services.shutdown()
+
+
+class Runner:
+    """Starts the application and the three loops (inbox, outbox, media); stops them cleanly."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        services = app.bot_data.services
+        self.services = services
+        config = services.config
+        self.feeder = InboxFeeder(app, services.store, services.clock, config.poll_timeout)
+        self.sender = OutboxSender(
+            app.bot, services.store, services.clock,
+            render_card=lambda issue_id: render_card(services, issue_id),
+            on_chat_lost=services.chat_lost,
+        )
+        self.media = MediaFetcher(
+            app.bot, services.store, services.clock, config.media_dir, config.max_photo_bytes
+        )
+        services.wake_outbox = self.sender.wake
+        services.wake_media = self.media.wake
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        app = self.app
+        await app.initialize()
+        await _post_init(app)
+        await app.start()
+        self._spawn(self.sender.run_forever(), "outbox")
+        self._spawn(self.media.run_forever(), "media")
+        backlog = await self.feeder.process_backlog()
+        if backlog:
+            log.info("processed %d updates left from before the restart", backlog)
+        released = await self.services.issues.release_forgotten_cards()
+        if released:
+            log.info("posted %d cards that a restart had held back", released)
+        self.sender.wake()
+        self._spawn(self.feeder.process_forever(), "inbox")
+        self._spawn(self.feeder.fetch_forever(), "fetch")
+        try:
+            await register_commands(app)
+        except Exception:  # noqa: BLE001 - the command menu is a convenience, not a reason to stop
+            log.warning("setMyCommands failed", exc_info=True)
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        task.add_done_callback(self._crashed)
+        self._tasks.append(task)
+
+    def _crashed(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.critical("loop %s stopped", task.get_name(), exc_info=task.exception())
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        app = self.app
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        await _post_shutdown(app)
+
+    async def settled(self, timeout: float = 20.0) -> None:
+        """Wait until inbox, outbox and media have nothing left to do (tests and the demo)."""
+        from storage import inbox, outbox
+
+        store = self.services.store
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        quiet = 0
+        while loop.time() < deadline:
+            busy = (
+                await inbox.count_pending(store) or await outbox.count_pending(store)
+                or not self.media.idle.is_set() or self.app.job_queue is not None and any(
+                    job.name and job.name.startswith("album:")
+                    for job in self.app.job_queue.jobs()
+                )
+            )
+            quiet = 0 if busy else quiet + 1
+            if quiet >= 3:
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError("the bot did not settle")

@@ -1,0 +1,74 @@
+"""The services one bot process runs, built once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.clock import Clock, iso
+from bot.config import CategoryConfig, Config
+from bot.domain.model import DEFAULT_CATEGORIES, Category, Kind, Priority, Role
+from bot.i18n import t
+from bot.services import messages
+from bot.services.issues import IssueService
+from bot.services.roster import RosterService
+from storage.db import Store
+
+
+def categories_from(configured: tuple[CategoryConfig, ...]) -> tuple[Category, ...]:
+    """Config replaces the default categories as a whole when it names any."""
+    if not configured:
+        return DEFAULT_CATEGORIES
+    return tuple(
+        Category(
+            key=c.key, zh=c.zh, en=c.en, kind=Kind(c.kind), role=Role(c.role),
+            priority=Priority(c.priority), keywords=c.keywords,
+            emergency_hint_zh=c.emergency_hint_zh, emergency_hint_en=c.emergency_hint_en,
+        )
+        for c in configured
+    )
+
+
+def _nothing() -> None:
+    """Until the outbox sender runs, nobody needs waking."""
+
+
+@dataclass
+class Services:
+    config: Config
+    clock: Clock
+    store: Store
+    roster: RosterService
+    issues: IssueService
+    categories: tuple[Category, ...]
+    wake_outbox: Callable[[], None] = field(default=_nothing)
+    wake_media: Callable[[], None] = field(default=_nothing)
+
+    @classmethod
+    def create(cls, config: Config, clock: Clock) -> Services:
+        store = Store(config.database)
+        roster = RosterService(config, store, clock)
+        categories = categories_from(config.categories)
+        issues = IssueService(config, store, clock, roster, categories)
+        return cls(config, clock, store, roster, issues, categories)
+
+    async def initialize(self) -> None:
+        await self.store.open()
+        await self.roster.apply_config()
+
+    async def chat_lost(self, chat_id: int) -> None:
+        """The bot was removed from a group: mark the binding inactive, tell coordinators."""
+        key = await self.roster.chat_lost(chat_id)
+        if key is None:
+            return
+        stamp = iso(self.clock.now())
+        for coordinator in self.config.coordinators:
+            await messages.say(
+                self.store, self.clock, coordinator,
+                t(self.config.language, "chat.lost", grid=key),
+                dedup_key=f"lost:{chat_id}:{stamp}:{coordinator}",
+            )
+        self.wake_outbox()
+
+    async def shutdown(self) -> None:
+        await self.store.close()

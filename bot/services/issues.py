@@ -1,0 +1,350 @@
+"""The closed loop: reports become issues, routed to a head, moved through their states.
+
+Every change happens in one transaction that also appends its event and asks for the card to
+be refreshed through the outbox, so a crash can never leave a change without its card or a
+card without its change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.clock import Clock, iso
+from bot.config import Config
+from bot.domain.classify import classify
+from bot.domain.lifecycle import Action, Actor, IllegalTransition, allowed, refusal_key, transition
+from bot.domain.model import Category, Place, Priority, ReporterKind, Role, Status, category_by_key
+from bot.domain.routing import Head, route
+from bot.errors import UserError
+from bot.i18n import t
+from bot.services.roster import RosterService
+from storage import issues, outbox
+from storage.db import Store
+from storage.issues import IssueRow
+
+
+@dataclass(frozen=True)
+class IncomingMedia:
+    kind: str  # photo | voice
+    file_id: str
+    file_unique_id: str
+    file_size: int | None = None
+    duration: int | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report as read from a Telegram message, before it is an issue."""
+
+    chat_id: int
+    message_id: int
+    user_id: int
+    user_name: str
+    text: str = ""
+    thread_id: int | None = None
+    media_group_id: str | None = None
+    media: tuple[IncomingMedia, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    via: str = "photo"  # photo | voice | hashtag | command
+    reported_by: int | None = None  # who ran /report, when not the author
+    extra_messages: tuple[int, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    issue_id: int
+    created: bool
+
+
+class IssueService:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        clock: Clock,
+        roster: RosterService,
+        categories: tuple[Category, ...],
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.roster = roster
+        self.categories = categories
+        self.care_places = tuple(Place.parse_label(p) for p in config.care_places)
+
+    def category(self, key: str) -> Category:
+        return category_by_key(self.categories, key)
+
+    async def get(self, issue_id: int) -> IssueRow:
+        row = await issues.get(self.store, issue_id)
+        if row is None:
+            raise UserError("issue.not_found", number=issue_id)
+        return row
+
+    async def report(self, r: Report, *, defer_card: bool = False) -> IntakeResult:
+        """Turn a report into an issue exactly once (a redelivered message changes nothing)."""
+        grid = await self.roster.grid_of_chat(r.chat_id)
+        if grid is None or not grid.active:
+            raise UserError("intake.unbound")
+        heads = await self.roster.heads(grid.key)
+        found = classify(r.text, self.categories, care_places=self.care_places)
+        place = found.place or Place()
+        chosen = route(found.category.role, place, heads)
+        now = iso(self.clock.now())
+        async with self.store.transaction() as conn:
+            existing = await issues.by_message_in(conn, r.chat_id, r.message_id)
+            if existing is not None:
+                return IntakeResult(existing, created=False)
+            if r.media_group_id:
+                album = await issues.by_album_in(conn, r.chat_id, r.media_group_id)
+                if album is not None:
+                    await issues.link_message(conn, r.chat_id, r.message_id, album)
+                    await self._add_media(conn, album, r, now)
+                    await issues.add_event(
+                        conn, album, now, "media_added", actor_user_id=r.user_id,
+                        data={"count": len(r.media)}, chat_id=r.chat_id, message_id=r.message_id,
+                    )
+                    if await self._card_requested(conn, album):
+                        await outbox.enqueue_card(conn, album, r.chat_id, now)
+                    return IntakeResult(album, created=False)
+            head = chosen.head
+            status = Status.ASSIGNED if head else Status.OPEN
+            issue_id = await issues.insert_issue(conn, {
+                "grid_key": grid.key,
+                "building": place.building,
+                "unit": place.unit,
+                "category": found.category.key,
+                "kind": found.category.kind.value,
+                "priority": found.priority.value,
+                "status": status.value,
+                "reporter_kind": ReporterKind.HEAD.value,
+                "reporter_user_id": r.user_id,
+                "reporter_name": r.user_name,
+                "assignee_user_id": head.user_id if head else None,
+                "assignee_role": head.role.value if head else None,
+                "wanted_role": found.category.role.value,
+                "text": r.text,
+                "latitude": r.latitude,
+                "longitude": r.longitude,
+                "source_chat_id": r.chat_id,
+                "source_message_id": r.message_id,
+                "source_thread_id": r.thread_id,
+                "media_group_id": r.media_group_id,
+                "card_chat_id": r.chat_id,
+                "card_thread_id": r.thread_id,
+                "created_at": now,
+                "updated_at": now,
+            })
+            await issues.link_message(conn, r.chat_id, r.message_id, issue_id)
+            for extra in r.extra_messages:
+                await issues.link_message(conn, r.chat_id, extra, issue_id)
+            await self._add_media(conn, issue_id, r, now)
+            await issues.add_event(
+                conn, issue_id, now, "reported", actor_user_id=r.reported_by or r.user_id,
+                to_status=Status.OPEN.value,
+                data={"via": r.via, "text": r.text, "author": r.user_id,
+                      "category": found.category.key, "place": place.label(),
+                      "priority": found.priority.value},
+                chat_id=r.chat_id, message_id=r.message_id,
+            )
+            if head is not None:
+                await issues.add_event(
+                    conn, issue_id, now, "assigned", from_status=Status.OPEN.value,
+                    to_status=status.value,
+                    data={"to": head.user_id, "role": head.role.value,
+                          "wanted": found.category.role.value, "fell_back": chosen.fell_back},
+                )
+            if not defer_card:
+                await self._announce(conn, issue_id, r.chat_id, head, now)
+        return IntakeResult(issue_id, created=True)
+
+    async def release_card(self, issue_id: int) -> None:
+        """An album's quiet period ended: post its one card (at most once)."""
+        row = await self.get(issue_id)
+        head = await self._head(row.grid_key, row.assignee_user_id)
+        now = iso(self.clock.now())
+        async with self.store.transaction() as conn:
+            if not await self._card_requested(conn, issue_id) and row.card_chat_id is not None:
+                await self._announce(conn, issue_id, row.card_chat_id, head, now)
+
+    async def release_forgotten_cards(self) -> int:
+        """At start-up: cards of albums whose quiet period a crash cut short."""
+        rows = await issues.without_card(self.store)
+        for row in rows:
+            await self.release_card(row.id)
+        return len(rows)
+
+    async def log_edit(self, chat_id: int, message_id: int, text: str, user_id: int) -> int | None:
+        """The report stays as snapshotted at intake; a later edit is only logged."""
+        now = iso(self.clock.now())
+        async with self.store.transaction() as conn:
+            issue_id = await issues.by_message_in(conn, chat_id, message_id)
+            if issue_id is None:
+                return None
+            await issues.add_event(
+                conn, issue_id, now, "edited", actor_user_id=user_id, data={"text": text},
+                chat_id=chat_id, message_id=message_id,
+            )
+            return issue_id
+
+    async def actor(self, row: IssueRow, user_id: int) -> Actor:
+        return Actor(
+            user_id=user_id,
+            is_coordinator=self.roster.is_coordinator(user_id),
+            roles=await self.roster.roles_in(row.grid_key, user_id),
+            is_assignee=row.assignee_user_id == user_id,
+            is_reporter=row.reporter_user_id == user_id,
+        )
+
+    async def check(self, issue_id: int, action: Action, user_id: int) -> IssueRow:
+        """Refuse early (before showing a sub-menu) with the reason the user will read."""
+        row = await self.get(issue_id)
+        who = await self.actor(row, user_id)
+        status = Status(row.status)
+        if not allowed(who, action, status=status):
+            raise UserError(refusal_key(who, action, status=status), number=issue_id)
+        try:
+            transition(status, action)
+        except IllegalTransition:
+            raise UserError(
+                "lifecycle.illegal", number=issue_id, status=self._status_label(row.status),
+            ) from None
+        return row
+
+    async def act(
+        self,
+        issue_id: int,
+        action: Action,
+        user_id: int,
+        *,
+        target: int | None = None,
+        reason: str | None = None,
+        department: str | None = None,
+        priority: Priority | None = None,
+        chat_id: int | None = None,
+        message_id: int | None = None,
+    ) -> IssueRow:
+        row = await self.check(issue_id, action, user_id)
+        heads = await self.roster.heads(row.grid_key)
+        new_head: Head | None = None
+        if action is Action.ASSIGN:
+            new_head = next((h for h in heads if h.user_id == target), None)
+            if new_head is None:
+                raise UserError("assign.not_a_head", number=issue_id)
+        elif action is Action.CLAIM:
+            mine = [h for h in heads if h.user_id == user_id]
+            new_head = mine[0] if mine else Head(user_id, Role.GRID, await self.roster.name_of(
+                row.grid_key, user_id))
+        elif action is Action.REOPEN and row.assignee_user_id is not None:
+            new_head = await self._head(row.grid_key, row.assignee_user_id)
+        now = iso(self.clock.now())
+        async with self.store.transaction() as conn:
+            current = await issues.get_in(conn, issue_id)
+            assert current is not None
+            try:
+                status = transition(Status(current.status), action)
+            except IllegalTransition:
+                raise UserError(
+                    "lifecycle.illegal", number=issue_id,
+                    status=self._status_label(current.status),
+                ) from None
+            values: dict[str, Any] = {"status": status.value, "updated_at": now}
+            data: dict[str, Any] = {}
+            if action in (Action.ASSIGN, Action.CLAIM) and new_head is not None:
+                values["assignee_user_id"] = new_head.user_id
+                values["assignee_role"] = new_head.role.value
+                data["to"] = new_head.user_id
+            if action is Action.CLAIM:
+                values["claimed_at"] = now
+            elif action is Action.RESOLVE:
+                values["resolved_at"] = now
+            elif action is Action.CLOSE:
+                values["closed_at"] = now
+            elif action is Action.REOPEN:
+                values["resolved_at"] = None
+                values["closed_at"] = None
+            elif action is Action.REJECT:
+                values["reject_reason"] = reason or ""
+                values["closed_at"] = now
+                data["reason"] = reason or ""
+            elif action is Action.REFER:
+                values["department"] = department or ""
+                data["department"] = department or ""
+            if priority is not None:
+                values["priority"] = priority.value
+            await issues.update_issue(conn, issue_id, values)
+            await issues.add_event(
+                conn, issue_id, now, action.value, actor_user_id=user_id,
+                from_status=current.status, to_status=status.value, data=data,
+                chat_id=chat_id, message_id=message_id,
+            )
+            if current.card_chat_id is not None:
+                await outbox.enqueue_card(conn, issue_id, current.card_chat_id, now)
+            if (action in (Action.ASSIGN, Action.REOPEN) and new_head is not None
+                    and new_head.user_id != user_id):
+                await self._ping_private(conn, issue_id, new_head, now, f"{action.value}:{now}")
+            updated = await issues.get_in(conn, issue_id)
+        assert updated is not None
+        return updated
+
+    async def refresh_card(self, issue_id: int) -> None:
+        row = await self.get(issue_id)
+        if row.card_chat_id is not None:
+            async with self.store.transaction() as conn:
+                await outbox.enqueue_card(conn, issue_id, row.card_chat_id, iso(self.clock.now()))
+
+    async def unresolved(self, grid_key: str) -> list[IssueRow]:
+        return await issues.unresolved_in_grid(self.store, grid_key)
+
+    async def history(self, issue_id: int) -> list[issues.EventRow]:
+        return await issues.events(self.store, issue_id)
+
+    async def media_counts(self, issue_id: int) -> dict[str, int]:
+        return await issues.media_counts(self.store, issue_id)
+
+    async def _head(self, grid_key: str, user_id: int | None) -> Head | None:
+        if user_id is None:
+            return None
+        return next((h for h in await self.roster.heads(grid_key) if h.user_id == user_id), None)
+
+    async def _add_media(self, conn: Any, issue_id: int, r: Report, now: str) -> None:
+        for m in r.media:
+            await issues.add_media(
+                conn, issue_id, m.kind, m.file_id, m.file_unique_id, m.file_size,
+                r.message_id, m.duration, now,
+            )
+
+    async def _card_requested(self, conn: Any, issue_id: int) -> bool:
+        async with conn.execute(
+            "SELECT 1 FROM outbox WHERE issue_id = ? AND kind = 'card' LIMIT 1", (issue_id,)
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def _announce(
+        self, conn: Any, issue_id: int, chat_id: int, head: Head | None, now: str
+    ) -> None:
+        await outbox.enqueue_card(conn, issue_id, chat_id, now)
+        if head is not None:
+            await self._ping_private(conn, issue_id, head, now, "new")
+
+    async def _ping_private(
+        self, conn: Any, issue_id: int, head: Head, now: str, reason: str
+    ) -> None:
+        """A private nudge, where the head has started the bot (a bot cannot write first)."""
+        async with conn.execute(
+            "SELECT started_bot, language FROM persons WHERE user_id = ?", (head.user_id,)
+        ) as cur:
+            person = await cur.fetchone()
+        if not person or not person["started_bot"]:
+            return
+        lang = person["language"] or self.config.language
+        await outbox.enqueue_call(
+            conn, head.user_id, "sendMessage",
+            {"chat_id": head.user_id, "text": t(lang, "ping.private", number=issue_id)},
+            now, dedup_key=f"ping:{issue_id}:{head.user_id}:{reason}", issue_id=issue_id,
+        )
+
+    def _status_label(self, status: str) -> str:
+        return t(self.config.language, f"status.{status}")

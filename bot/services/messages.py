@@ -1,0 +1,69 @@
+"""Putting a message in the outbox, so every send is stored and retried (SPEC §8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.clock import Clock, iso
+from storage import outbox
+from storage.db import Store
+
+
+async def say(
+    store: Store,
+    clock: Clock,
+    chat_id: int,
+    text: str,
+    *,
+    dedup_key: str,
+    reply_to: int | None = None,
+    thread_id: int | None = None,
+    markup: dict[str, Any] | None = None,
+    html: bool = False,
+    issue_id: int | None = None,
+) -> None:
+    """Queue a sendMessage; the dedup key makes a reprocessed update say nothing twice."""
+    payload: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    if html:
+        payload["parse_mode"] = "HTML"
+    if reply_to is not None:
+        payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    if thread_id is not None:
+        payload["message_thread_id"] = thread_id
+    if markup is not None:
+        payload["reply_markup"] = markup
+    payload["link_preview_options"] = {"is_disabled": True}
+    async with store.transaction() as conn:
+        await outbox.enqueue_call(
+            conn, chat_id, "sendMessage", payload, iso(clock.now()),
+            dedup_key=dedup_key, issue_id=issue_id,
+        )
+
+
+async def edit_markup(
+    store: Store, clock: Clock, chat_id: int, message_id: int, markup: dict[str, Any],
+    *, dedup_key: str,
+) -> None:
+    async with store.transaction() as conn:
+        await outbox.enqueue_call(
+            conn, chat_id, "editMessageReplyMarkup",
+            {"chat_id": chat_id, "message_id": message_id, "reply_markup": markup},
+            iso(clock.now()), dedup_key=dedup_key,
+        )
+
+
+def split_message(lines: list[str], limit: int = 4000) -> list[str]:
+    """Join lines into messages under Telegram's 4,096 characters, never cutting a line."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks

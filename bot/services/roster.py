@@ -1,0 +1,91 @@
+"""Who is who: grids from config and /bind, the five heads of each grid, coordinators."""
+
+from __future__ import annotations
+
+from bot.clock import Clock, iso
+from bot.config import Config
+from bot.domain.model import Place, Role
+from bot.domain.routing import Head
+from storage import grids, people
+from storage.db import Store
+from storage.grids import GridRow
+from storage.people import RoleRow
+
+
+def _place_of(row: RoleRow) -> Place:
+    return Place(row.building, row.unit)
+
+
+class RosterService:
+    def __init__(self, config: Config, store: Store, clock: Clock) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+
+    async def apply_config(self) -> None:
+        """Grids and heads in the file are applied at every start (SPEC §7)."""
+        now = iso(self.clock.now())
+        async with self.store.transaction() as conn:
+            for grid in self.config.grids:
+                await grids.upsert_from_config(conn, grid.key, grid.name, grid.chat_id, now)
+                rows = []
+                for head in grid.heads:
+                    building, _, unit = head.place.partition("-")
+                    rows.append(RoleRow(head.user_id, head.role, grid.key, building, unit, head.name))
+                await people.replace_config_roles(conn, grid.key, rows)
+
+    def is_coordinator(self, user_id: int) -> bool:
+        return user_id in self.config.coordinators
+
+    async def grid_of_chat(self, chat_id: int) -> GridRow | None:
+        return await grids.by_chat(self.store, chat_id)
+
+    async def grid(self, key: str) -> GridRow | None:
+        return await grids.by_key(self.store, key)
+
+    async def all_grids(self) -> list[GridRow]:
+        return await grids.all_grids(self.store)
+
+    async def heads(self, grid_key: str) -> list[Head]:
+        return [
+            Head(r.user_id, Role(r.role), r.name, _place_of(r))
+            for r in await people.roles_in_grid(self.store, grid_key)
+        ]
+
+    async def roles_in(self, grid_key: str, user_id: int) -> frozenset[Role]:
+        return frozenset(h.role for h in await self.heads(grid_key) if h.user_id == user_id)
+
+    async def is_head_anywhere(self, user_id: int) -> bool:
+        return bool(await people.roles_of_user(self.store, user_id))
+
+    async def name_of(self, grid_key: str, user_id: int) -> str:
+        for head in await self.heads(grid_key):
+            if head.user_id == user_id:
+                return head.name
+        row = await self.store.fetchone("SELECT name FROM persons WHERE user_id = ?", (user_id,))
+        return str(row["name"]) if row and row["name"] else str(user_id)
+
+    async def bind(self, chat_id: int, key: str, name: str) -> None:
+        async with self.store.transaction() as conn:
+            await grids.bind(conn, key, name, chat_id, iso(self.clock.now()))
+
+    async def seen(
+        self, user_id: int, name: str, username: str | None, language: str | None,
+        *, started_bot: bool = False,
+    ) -> None:
+        async with self.store.transaction() as conn:
+            await people.touch_person(
+                conn, user_id, name, username, language, iso(self.clock.now()),
+                started_bot=started_bot,
+            )
+
+    async def has_started_bot(self, user_id: int) -> bool:
+        return await people.has_started_bot(self.store, user_id)
+
+    async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
+        async with self.store.transaction() as conn:
+            await grids.migrate_chat(conn, old_chat_id, new_chat_id)
+
+    async def chat_lost(self, chat_id: int) -> str | None:
+        async with self.store.transaction() as conn:
+            return await grids.deactivate_chat(conn, chat_id)

@@ -1,0 +1,177 @@
+"""The issue card: one message per issue, edited in place, and the buttons on it."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.helpers import mention_html
+
+from bot.domain.lifecycle import Action
+from bot.domain.model import Status
+from bot.errors import UserError
+from bot.i18n import t
+from bot.services import messages
+from bot.services.hub import Services
+from handlers.common import user_language
+from handlers.context import Ctx
+
+PRIORITY_ICON = {"urgent": "🔴", "priority": "🟠", "normal": "🟢", "planned": "🔵"}
+TEXT_LIMIT = 800  # the card quotes the report; the whole report stays in /show and the log
+REJECT_REASONS = ("duplicate", "not_actionable", "out_of_scope")
+
+
+def button(text: str, data: str) -> dict[str, str]:
+    assert len(data.encode()) <= 64, data  # Telegram's callback_data limit
+    return {"text": text, "callback_data": data}
+
+
+def place_text(services: Services, lang: str, building: str, unit: str) -> str:
+    if building and unit:
+        return t(lang, "place.building_unit", building=building, unit=unit)
+    if building:
+        return t(lang, "place.building", building=building)
+    return t(lang, "place.unknown")
+
+
+async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str, Any]]:
+    """The card as the group reads it now: number, category, place, who, state, buttons."""
+    lang = services.config.language
+    row = await services.issues.get(issue_id)
+    grid = await services.roster.grid(row.grid_key)
+    category = services.issues.category(row.category)
+    lines = [
+        f"{PRIORITY_ICON.get(row.priority, '')} <b>#{row.id} {html.escape(category.label(lang))}</b>"
+        f" · {t(lang, f'priority.{row.priority}')}",
+        t(lang, "card.place", grid=html.escape(grid.name if grid else row.grid_key),
+          place=html.escape(place_text(services, lang, row.building, row.unit))),
+    ]
+    if row.reporter_kind == "resident":
+        lines.append(t(lang, "card.reporter_resident"))
+    else:
+        lines.append(t(lang, "card.reporter", name=html.escape(row.reporter_name or "")))
+    if row.assignee_user_id is not None:
+        name = await services.roster.name_of(row.grid_key, row.assignee_user_id)
+        role = t(lang, f"role.{row.assignee_role}") if row.assignee_role else ""
+        lines.append(t(lang, "card.assignee", mention=mention_html(row.assignee_user_id, name),
+                       role=role))
+        if row.assignee_role and row.assignee_role != row.wanted_role and row.status in (
+            "open", "assigned"
+        ):
+            lines.append(t(lang, "card.fell_back", wanted=t(lang, f"role.{row.wanted_role}")))
+    else:
+        lines.append(t(lang, "card.nobody", wanted=t(lang, f"role.{row.wanted_role}")))
+    if row.text:
+        quoted = row.text if len(row.text) <= TEXT_LIMIT else row.text[:TEXT_LIMIT] + "…"
+        lines.append(f"📝 {html.escape(quoted)}")
+    counts = await services.issues.media_counts(issue_id)
+    if counts:
+        lines.append(t(lang, "card.media", photos=counts.get("photo", 0),
+                       voices=counts.get("voice", 0)))
+    status_line = t(lang, "card.status", status=t(lang, f"status.{row.status}"))
+    if row.status == "rejected" and row.reject_reason:
+        status_line += " · " + html.escape(row.reject_reason)
+    if row.status == "referred" and row.department:
+        status_line += " · " + html.escape(row.department)
+    lines.append(status_line)
+    return "\n".join(lines), keyboard(lang, row.id, Status(row.status))
+
+
+def keyboard(lang: str, issue_id: int, status: Status) -> dict[str, Any]:
+    def b(verb: str) -> dict[str, str]:
+        return button(t(lang, f"button.{verb}"), f"issue:{verb}:{issue_id}")
+
+    rows: list[list[dict[str, str]]]
+    if status in (Status.OPEN, Status.ASSIGNED, Status.REFERRED):
+        rows = [[b("claim")], [b("assign"), b("reject")]]
+    elif status is Status.IN_PROGRESS:
+        rows = [[b("resolve")], [b("assign"), b("reject")]]
+    elif status is Status.RESOLVED:
+        rows = [[b("close"), b("reopen")]]
+    else:
+        rows = [[b("reopen")]]
+    return {"inline_keyboard": rows}
+
+
+_SIMPLE = {
+    "claim": Action.CLAIM,
+    "resolve": Action.RESOLVE,
+    "close": Action.CLOSE,
+    "reopen": Action.REOPEN,
+}
+
+
+async def on_button(update: Update, ctx: Ctx) -> None:
+    """issue:<verb>:<id>[:<arg>] — each verb checks the presser's right before changing."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    services = ctx.services
+    lang = user_language(ctx, query.from_user)
+    parts = query.data.split(":")
+    if len(parts) not in (3, 4) or not parts[2].isdigit():
+        raise UserError("button.unknown")
+    verb, issue_id = parts[1], int(parts[2])
+    arg = parts[3] if len(parts) == 4 else ""
+    user_id = query.from_user.id
+    message = query.message
+    chat_id = message.chat.id if message else None
+    message_id = message.message_id if message else None
+    if verb in _SIMPLE:
+        await services.issues.act(
+            issue_id, _SIMPLE[verb], user_id, chat_id=chat_id, message_id=message_id
+        )
+        await query.answer(t(lang, f"done.{verb}", number=issue_id))
+    elif verb == "assign":
+        row = await services.issues.check(issue_id, Action.ASSIGN, user_id)
+        heads = await services.roster.heads(row.grid_key)
+        choices = [
+            [button(f"{h.name} · {t(lang, f'role.{h.role.value}')}",
+                    f"issue:assignto:{issue_id}:{h.user_id}")]
+            for h in heads if h.user_id != row.assignee_user_id
+        ]
+        await _menu(services, update, issue_id, choices, lang)
+        await query.answer(t(lang, "menu.assign"))
+    elif verb == "assignto" and arg.isdigit():
+        await services.issues.act(
+            issue_id, Action.ASSIGN, user_id, target=int(arg), chat_id=chat_id,
+            message_id=message_id,
+        )
+        await query.answer(t(lang, "done.assign", number=issue_id))
+    elif verb == "reject":
+        await services.issues.check(issue_id, Action.REJECT, user_id)
+        choices = [[button(t(lang, f"reject.{r}"), f"issue:rejectwhy:{issue_id}:{r}")]
+                   for r in REJECT_REASONS]
+        await _menu(services, update, issue_id, choices, lang)
+        await query.answer(t(lang, "menu.reject"))
+    elif verb == "rejectwhy" and arg in REJECT_REASONS:
+        await services.issues.act(
+            issue_id, Action.REJECT, user_id, reason=t(services.config.language, f"reject.{arg}"),
+            chat_id=chat_id, message_id=message_id,
+        )
+        await query.answer(t(lang, "done.reject", number=issue_id))
+    elif verb == "back":
+        await services.issues.refresh_card(issue_id)
+        await query.answer()
+    else:
+        raise UserError("button.unknown")
+    services.wake_outbox()
+
+
+async def _menu(
+    services: Services, update: Update, issue_id: int, choices: list[list[dict[str, str]]],
+    lang: str,
+) -> None:
+    """A sub-menu replaces the card's buttons until a choice or «back»."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    choices.append([button(t(lang, "button.back"), f"issue:back:{issue_id}")])
+    await messages.edit_markup(
+        services.store, services.clock, query.message.chat.id, query.message.message_id,
+        {"inline_keyboard": choices}, dedup_key=f"menu:{update.update_id}",
+    )
+
+
+def handlers() -> list[BaseHandler[Update, Ctx, None]]:
+    return [CallbackQueryHandler(on_button, pattern=r"^issue:")]

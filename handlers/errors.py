@@ -1,0 +1,37 @@
+"""One error handler: a UserError becomes an answer in the user's language; anything else
+is logged first (with the update id, never the token) and the bot carries on."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.errors import UserError
+from bot.i18n import t
+from handlers.common import chat_language, reply, user_language
+from handlers.context import Ctx
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, ctx: Ctx) -> None:
+    error = ctx.error
+    if not isinstance(update, Update):
+        log.error("error outside an update", exc_info=error)
+        return
+    if not isinstance(error, UserError):
+        log.error("update %s failed", update.update_id, exc_info=error)
+        error = UserError("error.internal")
+    query = update.callback_query
+    if query is not None:
+        text = t(user_language(ctx, query.from_user), error.key, **error.params)
+        try:
+            await query.answer(text[:200], show_alert=True)
+        except TelegramError as exc:  # an expired query cannot be answered; nothing to undo
+            log.info("callback answer for update %s failed: %s", update.update_id, exc)
+        return
+    if update.effective_chat is None:
+        return
+    await reply(update, ctx, t(chat_language(ctx, update), error.key, **error.params), part=99)
