@@ -1,0 +1,101 @@
+"""The command line: ``fiveheads run|demo|backup|check-config`` (also ``python -m bot``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, check_config, load_config
+
+log = logging.getLogger("fiveheads")
+
+
+class TokenMask(logging.Filter):
+    """Belt and braces: whatever a library logs, the token never reaches the log."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token and self.token in message:
+            record.msg = message.replace(self.token, "<token>")
+            record.args = ()
+        return True
+
+
+def setup_logging(token: str = "", level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(TokenMask(token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+async def _run(config_path: str) -> int:
+    from bot.app import Runner, build_application
+
+    config = load_config(config_path)
+    setup_logging(config.token.reveal())
+    runner = Runner(build_application(config))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await runner.start()
+    log.info("fiveheads is running; Ctrl-C stops it")
+    await stop.wait()
+    await runner.stop()
+    return 0
+
+
+async def _backup(config_path: str, target: str) -> int:
+    from storage.db import Store
+
+    config = load_config(config_path)
+    store = Store(config.database)
+    await store.open()
+    try:
+        await store.backup(target)
+    finally:
+        await store.close()
+    print(f"backup written to {target}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fiveheads", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot")
+    run.add_argument("--config", required=True, help="the TOML config file")
+    check = sub.add_parser("check-config", help="validate a config file; exit 0 or 1")
+    check.add_argument("file")
+    sub.add_parser("demo", help="a scripted morning against the built-in emulator, offline")
+    backup = sub.add_parser("backup", help="consistent copy of the live database")
+    backup.add_argument("file", help="where to write the copy")
+    backup.add_argument("--config", required=True)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check-config":
+            ok, line = check_config(args.file)
+            print(line, file=sys.stdout if ok else sys.stderr)
+            return 0 if ok else 1
+        if args.command == "run":
+            return asyncio.run(_run(args.config))
+        if args.command == "backup":
+            return asyncio.run(_backup(args.config, args.file))
+        from bot.demo import run_demo
+
+        return asyncio.run(run_demo())
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
