@@ -11,6 +11,7 @@ It deliberately imports nothing from the rest of the project: it stands for Tele
 """
 
 import asyncio
+import copy
 import html
 import io
 import itertools
@@ -652,7 +653,7 @@ class BotApiEmulator:
         query: JSONDict = {
             "id": query_id,
             "from": self._users[user_id],
-            "message": self._messages[(chat_id, message_id)],
+            "message": copy.deepcopy(self._messages[(chat_id, message_id)]),
             "chat_instance": str(abs(chat_id) * 7 + 1),
             "data": data,
         }
@@ -698,14 +699,16 @@ class BotApiEmulator:
         return message
 
     def add_raw_update(self, update: dict[str, Any]) -> int:
-        """Queue any update as given; messages in it become known for replies and copies."""
+        """Queue any update as given; messages in it become known for replies and copies.
+        The queue keeps a snapshot, so a redelivered update shows what was first sent even
+        after later edits."""
         update_id = (self._updates[-1]["update_id"] + 1) if self._updates else 1
-        self._updates.append({"update_id": update_id, **update})
+        self._updates.append({**copy.deepcopy(update), "update_id": update_id})
         for key in ("message", "edited_message", "channel_post"):
             message = update.get(key)
             if isinstance(message, dict) and "chat" in message:
                 chat_id, message_id = message["chat"]["id"], message["message_id"]
-                self._messages[(chat_id, message_id)] = message
+                self._messages[(chat_id, message_id)] = copy.deepcopy(message)
                 following = max(self._next_message_id.get(chat_id, 1), message_id + 1)
                 self._next_message_id[chat_id] = following
         self._update_event.set()
@@ -1099,7 +1102,9 @@ class BotApiEmulator:
         for row in markup.get("inline_keyboard", []):
             for button in row:
                 data = button.get("callback_data")
-                if data is not None and not 0 < len(str(data).encode()) <= 64:
+                if data is None:
+                    continue
+                if not 0 < len(str(data).encode()) <= MAX_CALLBACK_DATA_BYTES:
                     raise _bad_request("BUTTON_DATA_INVALID")
         return markup
 
@@ -1172,7 +1177,7 @@ class BotApiEmulator:
         self._thread_and_reply(message, chat, thread_id, reply_to)
         if markup is not None and "inline_keyboard" in markup:
             message["reply_markup"] = markup
-        self._messages[(chat_id, message_id)] = message
+        self._messages[(chat_id, message_id)] = copy.deepcopy(message)
         bot_message = BotMessage(
             chat_id=chat_id,
             message_id=message_id,
@@ -1357,7 +1362,7 @@ class BotApiEmulator:
             self._shown(bot_message),
             _markup_rows(markup),
         )
-        return message
+        return copy.deepcopy(message)
 
     def _edit_message_text(self, params: Params) -> JSONDict:
         bot_message = self._editable(params)

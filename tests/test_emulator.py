@@ -11,7 +11,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 from PIL import Image
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes
 
@@ -85,6 +92,21 @@ async def test_get_updates_offsets_and_redelivery(emu: BotApiEmulator) -> None:
     assert "[private: Alice] Alice: /start\n[Grid 3] Alice: 路灯坏了 #随手拍" in emu.transcript()
 
 
+async def test_edits_arrive_and_redelivery_shows_the_original(emu: BotApiEmulator) -> None:
+    first = emu.send_text(GROUP, ALICE, "路灯坏了")
+    emu.edit_text(GROUP, first["message_id"], "路灯坏了 #随手拍")
+    async with _bot(emu) as bot:
+        original, edit = await bot.get_updates()
+        assert original.message is not None and original.message.text == "路灯坏了"
+        assert edit.edited_message is not None
+        assert edit.edited_message.text == "路灯坏了 #随手拍"
+        await bot.get_updates(offset=3)
+        emu.redeliver_from(1)
+        again = await bot.get_updates(offset=3)
+        assert again[0].message is not None and again[0].message.text == "路灯坏了"
+    assert "[Grid 3] Alice ✎ edited message 1: 路灯坏了 #随手拍" in emu.transcript()
+
+
 async def test_long_poll_returns_when_an_update_arrives(emu: BotApiEmulator) -> None:
     async with _bot(emu) as bot:
         poll = asyncio.create_task(bot.get_updates(timeout=5))
@@ -146,7 +168,7 @@ async def test_keyboard_press_and_edits(emu: BotApiEmulator) -> None:
         assert emu.answered_callbacks()[0]["text"] == "已认领"
 
         edited = await bot.edit_message_text("Claimed by Alice", GROUP, sent.message_id)
-        assert edited.text == "Claimed by Alice"
+        assert isinstance(edited, Message) and edited.text == "Claimed by Alice"
         assert (shown.edits, shown.history, shown.reply_markup) == (
             1,
             ["<b>New issue</b> #7\n路灯 &amp; 井盖"],
