@@ -763,6 +763,10 @@ class BotApiEmulator:
         injection = _Injection(status, description, retry_after, times)
         self._failures.setdefault(method.lower(), []).append(injection)
 
+    def clear_failures(self) -> None:
+        """Telegram is healthy again: drop every error still waiting to be injected."""
+        self._failures.clear()
+
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Answer the next calls slowly. The action still happens at once (the request
         reached Telegram, the answer is late), so a client timeout here is ambiguous as
