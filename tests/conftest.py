@@ -76,6 +76,11 @@ def write_config(
     return path
 
 
+# Telegram allows 20 messages a minute per group; tests that post many cards to one group
+# would wait minutes, so by default they run with the same limit per second.
+FAST_LIMITS = RateLimits(group_max=20, group_period=1.0)
+
+
 def jpeg(color: str = "red", size: tuple[int, int] = (64, 48), exif: bool = False) -> bytes:
     image = Image.new("RGB", size, color)
     out = io.BytesIO()
@@ -164,7 +169,7 @@ def make_bot(
 ) -> Callable[..., Bot]:
     def make(*, limits: RateLimits | None = None, **config_kwargs: Any) -> Bot:
         config = load_config(write_config(tmp_path, emu, **config_kwargs), environ={})
-        return Bot(emu, config, FakeClock(), limits)
+        return Bot(emu, config, FakeClock(), limits or FAST_LIMITS)
 
     return make
 

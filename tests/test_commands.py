@@ -1,0 +1,113 @@
+"""Slash commands through the emulator: /start, /help, /show, /open, /bind, unknown ones."""
+
+from __future__ import annotations
+
+from tests.conftest import (
+    COORDINATOR, GRID_HEAD, GROUP, OUTSIDER, RESIDENT, UNIT_HEAD, Bot, jpeg,
+)
+
+
+async def test_start_tells_people_their_id_and_remembers_them(bot: Bot) -> None:
+    bot.emu.send_text(UNIT_HEAD, UNIT_HEAD, "/start")
+    await bot.settled()
+    (greeting,) = bot.replies(UNIT_HEAD)
+    assert "黄福军" in greeting and str(UNIT_HEAD) in greeting
+    assert bot.query("SELECT started_bot FROM persons WHERE user_id = ?", (UNIT_HEAD,))[0][0] == 1
+
+
+async def test_a_head_who_started_the_bot_is_also_pinged_privately(bot: Bot) -> None:
+    bot.emu.send_text(UNIT_HEAD, UNIT_HEAD, "/start")
+    await bot.settled()
+    bot.emu.send_photo(GROUP, GRID_HEAD, jpeg(), caption="3-2 楼道杂物")
+    await bot.settled()
+    assert any("#1" in r and "认领" in r for r in bot.replies(UNIT_HEAD))
+
+
+async def test_help_is_role_aware(bot: Bot) -> None:
+    bot.emu.send_text(RESIDENT, RESIDENT, "/help")
+    bot.emu.send_text(COORDINATOR, COORDINATOR, "/help")
+    await bot.settled()
+    (resident,) = bot.replies(RESIDENT)
+    (coordinator,) = bot.replies(COORDINATOR)
+    assert "/bind" not in resident and "/open" not in resident
+    assert "/bind" in coordinator and "/open" in coordinator
+
+
+async def test_show_gives_the_card_and_history(bot: Bot) -> None:
+    bot.emu.send_photo(GROUP, UNIT_HEAD, jpeg(), caption="3-2 楼道杂物")
+    await bot.settled()
+    bot.emu.send_text(GROUP, GRID_HEAD, "/show #1")
+    bot.emu.send_text(GROUP, GRID_HEAD, "/show abc")
+    bot.emu.send_text(GROUP, OUTSIDER, "/show 1")
+    await bot.settled()
+    replies = bot.replies(GROUP)
+    shown = next(r for r in replies if "经过" in r)
+    assert "#1 楼道堆物" in shown and "上报" in shown and "指派" in shown
+    assert any("用法：/show 编号" in r for r in replies)
+    assert any("只有本网格的五长" in r for r in replies)
+
+
+async def test_open_lists_unresolved_oldest_first_and_splits_long_lists(bot: Bot) -> None:
+    bot.emu.send_text(GROUP, GRID_HEAD, "/open")
+    await bot.settled()
+    assert any("没有未办结事件" in r for r in bot.replies(GROUP))
+    for i in range(120):
+        bot.emu.send_text(GROUP, GRID_HEAD, f"#随手拍 3号楼2单元楼道杂物堆放很久了，第{i}处" + "很多" * 10)
+    await bot.settled(timeout=60)
+    bot.emu.send_text(GROUP, GRID_HEAD, "/open")
+    await bot.settled()
+    lists = [m.plain() for m in bot.emu.bot_messages(GROUP)
+             if "未办结事件" in m.plain() or m.plain().startswith("#")][-20:]
+    listed = [line for text in lists for line in text.splitlines() if line.startswith("#")
+              and "·" in line and "楼道堆物" in line and "天" in line]
+    numbers = [int(line.split()[0].lstrip("#")) for line in listed]
+    assert numbers == list(range(1, 121))
+    assert all(len(m.text) <= 4096 for m in bot.emu.bot_messages(GROUP))
+
+
+async def test_bind_is_for_coordinators_in_groups(bot: Bot) -> None:
+    bot.emu.send_text(GROUP, GRID_HEAD, "/bind songhe-9")
+    bot.emu.send_text(COORDINATOR, COORDINATOR, "/bind songhe-9")
+    bot.emu.send_text(GROUP, COORDINATOR, "/bind Not A Key")
+    await bot.settled()
+    replies = bot.replies(GROUP)
+    assert any("只有协调员" in r for r in replies)
+    assert any("用法：/bind" in r for r in replies)
+    assert any("请在网格工作群里发送" in r for r in bot.replies(COORDINATOR))
+    assert bot.query("SELECT chat_id FROM grids WHERE key = 'songhe-1'")[0][0] == GROUP
+
+
+async def test_unknown_commands_get_an_answer_but_other_bots_commands_do_not(bot: Bot) -> None:
+    bot.emu.send_text(OUTSIDER, OUTSIDER, "/frobnicate")
+    bot.emu.send_text(GROUP, GRID_HEAD, "/weather")  # maybe another bot's
+    bot.emu.send_text(GROUP, GRID_HEAD, "/frobnicate@fiveheads_bot")
+    await bot.settled()
+    assert bot.replies(OUTSIDER) == ["I don't know that command. Send /help to see what I do."]
+    assert bot.replies(GROUP) == ["不认识这个命令。发送 /help 查看用法。"]
+
+
+async def test_commands_are_registered_per_scope(bot: Bot) -> None:
+    await bot.settled()
+    scopes = {c.params.get("scope", {}).get("type") for c in bot.emu.calls_to("setMyCommands")}
+    assert scopes == {"all_private_chats", "all_group_chats"}
+
+
+async def test_text_in_any_script_and_length_is_handled(bot: Bot) -> None:
+    bot.emu.send_text(GROUP, GRID_HEAD, "#report " + "مرحبا 👋🏽 " * 600)
+    bot.emu.send_text(GROUP, GRID_HEAD, "#随手拍 <b>not html</b> & \u202e")
+    await bot.settled()
+    assert len(bot.issues()) == 2
+    assert all(len(bot.card(n).plain()) < 4096 for n in (1, 2))
+    assert "<b>not html</b>" in bot.card(2).plain()
+
+
+async def test_group_upgrade_keeps_the_grid_and_removal_tells_coordinators(bot: Bot) -> None:
+    new_id = GROUP - 555
+    bot.emu.migrate(GROUP, new_id)
+    await bot.settled()
+    assert bot.query("SELECT chat_id FROM grids WHERE key = 'songhe-1'")[0][0] == new_id
+    bot.emu.send_text(COORDINATOR, COORDINATOR, "/start")
+    bot.emu.chat_member_left(new_id)
+    await bot.settled()
+    assert bot.query("SELECT active FROM grids WHERE key = 'songhe-1'")[0][0] == 0
+    assert any("移出" in r for r in bot.replies(COORDINATOR))
