@@ -1,4 +1,4 @@
-"""Time is injected so schedules, windows and auto-close can be tested with a clock the test controls."""
+"""Time is injected, so schedules, windows and auto-close run on a clock tests control."""
 
 from __future__ import annotations
 

@@ -43,7 +43,8 @@ async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str,
     grid = await services.roster.grid(row.grid_key)
     category = services.issues.category(row.category)
     lines = [
-        f"{PRIORITY_ICON.get(row.priority, '')} <b>#{row.id} {html.escape(category.label(lang))}</b>"
+        f"{PRIORITY_ICON.get(row.priority, '')} "
+        f"<b>#{row.id} {html.escape(category.label(lang))}</b>"
         f" · {t(lang, f'priority.{row.priority}')}",
         t(lang, "card.place", grid=html.escape(grid.name if grid else row.grid_key),
           place=html.escape(place_text(services, lang, row.building, row.unit))),

@@ -152,7 +152,8 @@ async def cmd_open(update: Update, ctx: Ctx) -> None:
         lines.append(t(
             lang, "open.line", number=row.id,
             category=html.escape(services.issues.category(row.category).label(lang)),
-            place=html.escape(place_text(services, lang, row.building, row.unit)), who=html.escape(who),
+            place=html.escape(place_text(services, lang, row.building, row.unit)),
+            who=html.escape(who),
             status=t(lang, f"status.{row.status}"), days=age,
         ))
     for i, chunk in enumerate(messages.split_message(lines)):

@@ -14,7 +14,8 @@ async def on_unknown_command(update: Update, ctx: Ctx) -> None:
     message = update.effective_message
     chat = update.effective_chat
     assert message is not None and chat is not None
-    if chat.type != "private" and f"@{ctx.bot.username}".lower() not in (message.text or "").lower():
+    addressed = f"@{ctx.bot.username}".lower() in (message.text or "").lower()
+    if chat.type != "private" and not addressed:
         return
     await reply_key(update, ctx, "error.unknown_command")
 

@@ -137,10 +137,13 @@ class Bot:
         return self.query("SELECT * FROM issues ORDER BY id")
 
     def cards(self, chat_id: int = GROUP) -> list[BotMessage]:
-        return [m for m in self.emu.bot_messages(chat_id) if m.plain().lstrip("🔴🟠🟢🔵 ").startswith("#")]
+        return [m for m in self.emu.bot_messages(chat_id)
+                if m.plain().lstrip("🔴🟠🟢🔵 ").startswith("#")]
 
     def card(self, issue_id: int) -> BotMessage:
-        row = self.query("SELECT card_chat_id, card_message_id FROM issues WHERE id = ?", (issue_id,))
+        row = self.query(
+            "SELECT card_chat_id, card_message_id FROM issues WHERE id = ?", (issue_id,)
+        )
         assert row and row[0]["card_message_id"], f"issue {issue_id} has no card"
         for message in self.emu.bot_messages(row[0]["card_chat_id"]):
             if message.message_id == row[0]["card_message_id"]:

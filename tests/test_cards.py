@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from tests.conftest import (
-    BUILDING_HEAD, COORDINATOR, GRID_HEAD, GROUP, OUTSIDER, UNIT_HEAD, Bot, jpeg,
+    BUILDING_HEAD,
+    COORDINATOR,
+    GRID_HEAD,
+    GROUP,
+    OUTSIDER,
+    UNIT_HEAD,
+    Bot,
+    jpeg,
 )
 
 

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from tests.conftest import (
-    COORDINATOR, GRID_HEAD, GROUP, OUTSIDER, RESIDENT, UNIT_HEAD, Bot, jpeg,
+    COORDINATOR,
+    GRID_HEAD,
+    GROUP,
+    OUTSIDER,
+    RESIDENT,
+    UNIT_HEAD,
+    Bot,
+    jpeg,
 )
 
 
@@ -52,7 +59,8 @@ async def test_open_lists_unresolved_oldest_first_and_splits_long_lists(bot: Bot
     await bot.settled()
     assert any("没有未办结事件" in r for r in bot.replies(GROUP))
     for i in range(120):
-        bot.emu.send_text(GROUP, GRID_HEAD, f"#随手拍 3号楼2单元楼道杂物堆放很久了，第{i}处" + "很多" * 10)
+        text = f"#随手拍 3号楼2单元楼道杂物堆放很久了，第{i}处" + "很多" * 10
+        bot.emu.send_text(GROUP, GRID_HEAD, text)
     await bot.settled(timeout=60)
     bot.emu.send_text(GROUP, GRID_HEAD, "/open")
     await bot.settled()

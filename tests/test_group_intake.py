@@ -7,7 +7,13 @@ from pathlib import Path
 from PIL import Image
 
 from tests.conftest import (
-    COORDINATOR, GRID_HEAD, GROUP, OUTSIDER, UNIT_HEAD, Bot, jpeg,
+    COORDINATOR,
+    GRID_HEAD,
+    GROUP,
+    OUTSIDER,
+    UNIT_HEAD,
+    Bot,
+    jpeg,
 )
 
 

@@ -7,7 +7,15 @@ from collections.abc import Callable
 import pytest
 
 from tests.conftest import (
-    BUILDING_HEAD, COMMUNITY, GRID_HEAD, GROUP, HEADS, POLICE, UNIT_HEAD, Bot, jpeg,
+    BUILDING_HEAD,
+    COMMUNITY,
+    GRID_HEAD,
+    GROUP,
+    HEADS,
+    POLICE,
+    UNIT_HEAD,
+    Bot,
+    jpeg,
 )
 
 CASES = [

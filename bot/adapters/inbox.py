@@ -48,7 +48,9 @@ class InboxFeeder:
                 await asyncio.sleep(_seconds(exc.retry_after))
                 continue
             except (TimedOut, NetworkError) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, backoff)
+                log.warning(
+                    "getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, backoff
+                )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue

@@ -54,7 +54,8 @@ class MediaFetcher:
             due = await issues.next_media_due(self.store)
             timeout = 30.0
             if due is not None:
-                timeout = max(0.05, min(timeout, (parse_iso(due) - self.clock.now()).total_seconds()))
+                wait = (parse_iso(due) - self.clock.now()).total_seconds()
+                timeout = max(0.05, min(timeout, wait))
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             except TimeoutError:

@@ -31,7 +31,9 @@ class RosterService:
                 rows = []
                 for head in grid.heads:
                     building, _, unit = head.place.partition("-")
-                    rows.append(RoleRow(head.user_id, head.role, grid.key, building, unit, head.name))
+                    rows.append(
+                        RoleRow(head.user_id, head.role, grid.key, building, unit, head.name)
+                    )
                 await people.replace_config_roles(conn, grid.key, rows)
 
     def is_coordinator(self, user_id: int) -> bool:
