@@ -91,7 +91,8 @@ class Runner:
             on_chat_lost=services.chat_lost,
         )
         self.media = MediaFetcher(
-            app.bot, services.store, services.clock, config.media_dir, config.max_photo_bytes
+            app.bot, services.store, services.clock, config.media_dir, config.max_photo_bytes,
+            on_rejected=lambda row, key: services.media_rejected(row.issue_id, row.message_id, key),
         )
         services.wake_outbox = self.sender.wake
         services.wake_media = self.media.wake
@@ -102,6 +103,8 @@ class Runner:
         await app.initialize()
         await _post_init(app)
         await app.start()
+        # getUpdates is refused while a webhook is set; keep whatever updates wait.
+        await app.bot.delete_webhook(drop_pending_updates=False)
         self._spawn(self.sender.run_forever(), "outbox")
         self._spawn(self.media.run_forever(), "media")
         backlog = await self.feeder.process_backlog()

@@ -73,6 +73,7 @@ class MediaRow:
     file_id: str
     file_unique_id: str
     file_size: int | None
+    message_id: int | None
     status: str
     path: str | None
     error: str | None
@@ -82,7 +83,7 @@ class MediaRow:
 def _media(r: Row) -> MediaRow:
     return MediaRow(
         r["id"], r["issue_id"], r["kind"], r["file_id"], r["file_unique_id"], r["file_size"],
-        r["status"], r["path"], r["error"], r["attempts"],
+        r["message_id"], r["status"], r["path"], r["error"], r["attempts"],
     )
 
 

@@ -131,3 +131,20 @@ async def test_unbound_group_is_told_how_to_bind(bot: Bot) -> None:
     assert issue["grid_key"] == "songhe-2"
     assert issue["status"] == "open"  # the new grid has no roster yet
     assert "没有网格长" in bot.card(issue["id"]).plain()
+
+
+async def test_files_that_cannot_be_kept_get_a_clear_answer_and_the_issue_stands(
+    bot: Bot,
+) -> None:
+    emu = bot.emu
+    emu.send_document(GROUP, GRID_HEAD, b"", file_name="big.jpg", mime_type="image/jpeg",
+                      caption="#随手拍 垃圾", declared_size=25_000_000)
+    emu.send_document(GROUP, GRID_HEAD, b"this is not a picture", file_name="fake.jpg",
+                      mime_type="image/jpeg", caption="#随手拍 路灯")
+    await bot.settled()
+    assert len(bot.issues()) == 2
+    errors = [r["error"] for r in bot.query("SELECT error FROM media ORDER BY id")]
+    assert errors == ["media.too_big", "media.not_image"]
+    replies = bot.replies(GROUP)
+    assert any("#1 的附件未能保存：文件太大" in r for r in replies)
+    assert any("#2 的附件未能保存：这不是图片文件" in r for r in replies)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,16 +26,21 @@ from storage.issues import MediaRow
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
+# Told when a file cannot be kept: (media row, catalog key of the reason).
+Rejected = Callable[[MediaRow, str], Awaitable[None]]
+
 
 class MediaFetcher:
     def __init__(
-        self, bot: Bot, store: Store, clock: Clock, media_dir: str, max_bytes: int
+        self, bot: Bot, store: Store, clock: Clock, media_dir: str, max_bytes: int,
+        on_rejected: Rejected,
     ) -> None:
         self.bot = bot
         self.store = store
         self.clock = clock
         self.media_dir = Path(media_dir)
         self.max_bytes = max_bytes
+        self.on_rejected = on_rejected
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
 
@@ -100,6 +106,7 @@ class MediaFetcher:
         await issues.set_media(
             self.store, row.id, {"status": "rejected", "error": key, "attempts": row.attempts + 1}
         )
+        await self.on_rejected(row, key)
 
     async def _retry(self, row: MediaRow, error: str) -> None:
         if row.attempts + 1 >= MAX_ATTEMPTS:

@@ -70,5 +70,19 @@ class Services:
             )
         self.wake_outbox()
 
+    async def media_rejected(self, issue_id: int, message_id: int | None, key: str) -> None:
+        """A photo that cannot be kept is said so under the report; the issue stands."""
+        row = await self.issues.get(issue_id)
+        if row.card_chat_id is None:
+            return
+        lang = self.config.language
+        await messages.say(
+            self.store, self.clock, row.card_chat_id,
+            t(lang, "media.rejected_notice", number=issue_id, reason=t(lang, key)),
+            dedup_key=f"media-rejected:{issue_id}:{message_id}:{key}",
+            reply_to=message_id, thread_id=row.card_thread_id, issue_id=issue_id,
+        )
+        self.wake_outbox()
+
     async def shutdown(self) -> None:
         await self.store.close()
