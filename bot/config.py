@@ -125,7 +125,6 @@ class GridConfig:
     name: str
     chat_id: int | None
     heads: tuple[HeadConfig, ...]
-    default_building: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,7 +179,7 @@ _SCHEMA: dict[str, frozenset[str]] = {
     "bot": frozenset({"language", "timezone", "coordinators", "care_places"}),
     "meetings": frozenset({"days", "time"}),
     "intake": frozenset({"album_quiet_seconds", "max_photo_bytes"}),
-    "grids": frozenset({"key", "name", "chat_id", "default_building", "heads"}),
+    "grids": frozenset({"key", "name", "chat_id", "heads"}),
     "categories": frozenset({
         "key", "zh", "en", "kind", "role", "priority", "keywords",
         "emergency_hint_zh", "emergency_hint_en",
@@ -477,9 +476,6 @@ def _read_grid(table: _Table) -> GridConfig:
         raise table.error("key", _KEY_RULE)
     name = table.string("name")
     chat_id = table.integer("chat_id", 0, high=-1) if table.has("chat_id") else None
-    default_building = table.string("default_building", "")
-    if default_building and not _BUILDING_RE.match(default_building):
-        raise table.error("default_building", 'must be a building number, such as "3"')
     heads: list[HeadConfig] = []
     seen: dict[tuple[str, str], int] = {}
     for index, head_table in enumerate(table.tables("heads", _HEAD_KEYS)):
@@ -491,8 +487,7 @@ def _read_grid(table: _Table) -> GridConfig:
                 "role", f"a second {head.role} head{where} (already {table.key('heads')}[{first}])"
             )
         heads.append(head)
-    return GridConfig(key=key, name=name, chat_id=chat_id, heads=tuple(heads),
-                      default_building=default_building)
+    return GridConfig(key=key, name=name, chat_id=chat_id, heads=tuple(heads))
 
 
 def _read_category(table: _Table) -> CategoryConfig:
