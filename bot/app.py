@@ -24,6 +24,7 @@ from bot.services.hub import Services
 from handlers.cards import render_card
 from handlers.commands import register_commands
 from handlers.context import BotData, Ctx
+from storage import inbox, outbox
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +146,6 @@ class Runner:
 
     async def settled(self, timeout: float = 20.0) -> None:
         """Wait until inbox, outbox and media have nothing left to do (tests and the demo)."""
-        from storage import inbox, outbox
-
         store = self.services.store
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

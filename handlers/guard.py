@@ -8,18 +8,14 @@ from telegram.ext import BaseHandler, TypeHandler
 from handlers.common import display_name
 from handlers.context import Ctx
 
-_seen: dict[int, tuple[str, str | None, str | None]] = {}
-
 
 async def on_any_update(update: Update, ctx: Ctx) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    facts = (display_name(user), user.username, user.language_code)
-    if _seen.get(user.id) == facts:
-        return
-    await ctx.services.roster.seen(user.id, *facts)
-    _seen[user.id] = facts
+    await ctx.services.roster.seen(
+        user.id, display_name(user), user.username, user.language_code
+    )
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

@@ -21,6 +21,8 @@ class RosterService:
         self.config = config
         self.store = store
         self.clock = clock
+        # What was last written per person, so an unchanged person costs no write.
+        self._known: dict[int, tuple[str, str | None, str | None]] = {}
 
     async def apply_config(self) -> None:
         """Grids and heads in the file are applied at every start (SPEC §7)."""
@@ -75,11 +77,15 @@ class RosterService:
         self, user_id: int, name: str, username: str | None, language: str | None,
         *, started_bot: bool = False,
     ) -> None:
+        facts = (name, username, language)
+        if not started_bot and self._known.get(user_id) == facts:
+            return
         async with self.store.transaction() as conn:
             await people.touch_person(
                 conn, user_id, name, username, language, iso(self.clock.now()),
                 started_bot=started_bot,
             )
+        self._known[user_id] = facts
 
     async def has_started_bot(self, user_id: int) -> bool:
         return await people.has_started_bot(self.store, user_id)
