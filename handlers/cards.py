@@ -17,6 +17,7 @@ from bot.services import messages
 from bot.services.hub import Services
 from handlers.common import user_language
 from handlers.context import Ctx
+from handlers.group_intake import HASHTAG
 
 PRIORITY_ICON = {"urgent": "🔴", "priority": "🟠", "normal": "🟢", "planned": "🔵"}
 TEXT_LIMIT = 800  # the card quotes the report; the whole report stays in /show and the log
@@ -64,13 +65,15 @@ async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str,
             lines.append(t(lang, "card.fell_back", wanted=t(lang, f"role.{row.wanted_role}")))
     else:
         lines.append(t(lang, "card.nobody", wanted=t(lang, f"role.{row.wanted_role}")))
-    if row.text:
-        quoted = row.text if len(row.text) <= TEXT_LIMIT else row.text[:TEXT_LIMIT] + "…"
+    text = HASHTAG.sub("", row.text).strip()
+    if text:
+        quoted = text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…"
         lines.append(f"📝 {html.escape(quoted)}")
     counts = await services.issues.media_counts(issue_id)
-    if counts:
-        lines.append(t(lang, "card.media", photos=counts.get("photo", 0),
-                       voices=counts.get("voice", 0)))
+    attached = [t(lang, f"card.{kind}s", count=counts[kind]) for kind in ("photo", "voice")
+                if counts.get(kind)]
+    if attached:
+        lines.append("📎 " + " · ".join(attached))
     status_line = t(lang, "card.status", status=t(lang, f"status.{row.status}"))
     if row.status == "rejected" and row.reject_reason:
         status_line += " · " + html.escape(row.reject_reason)

@@ -28,6 +28,9 @@ async def test_a_head_who_started_the_bot_is_also_pinged_privately(bot: Bot) -> 
     bot.emu.send_photo(GROUP, GRID_HEAD, jpeg(), caption="3-2 楼道杂物")
     await bot.settled()
     assert any("#1" in r and "认领" in r for r in bot.replies(UNIT_HEAD))
+    bot.emu.send_photo(GROUP, UNIT_HEAD, jpeg(), caption="3-2 又有杂物")  # their own report
+    await bot.settled()
+    assert not any("#2" in r for r in bot.replies(UNIT_HEAD))
 
 
 async def test_help_is_role_aware(bot: Bot) -> None:

@@ -43,7 +43,7 @@ def check_morning(output: str) -> None:
     assert [(m.group(1), m.group(2)) for m in numbers if m] == [
         ("1", "楼道堆物"), ("2", "公共设施"), ("3", "其他"), ("4", "车辆乱停"),
     ]
-    assert t("zh", "card.media", photos=3, voices=0) in cards[1]  # the album is one issue
+    assert "📎 " + t("zh", "card.photos", count=3) in cards[1]  # the album is one issue
     # The responsible head is named on each card and pinged in private.
     for card, who in zip(cards, ("黄福军（单元长）", "张丽（网格长）", "张丽（网格长）",
                                  "赵强（楼长）"), strict=True):

@@ -157,7 +157,7 @@ class IssueService:
                           "wanted": found.category.role.value, "fell_back": chosen.fell_back},
                 )
             if not defer_card:
-                await self._announce(conn, issue_id, r.chat_id, head, now)
+                await self._announce(conn, issue_id, r.chat_id, head, r.user_id, now)
         return IntakeResult(issue_id, created=True)
 
     async def release_card(self, issue_id: int) -> None:
@@ -167,7 +167,9 @@ class IssueService:
         now = iso(self.clock.now())
         async with self.store.transaction() as conn:
             if not await self._card_requested(conn, issue_id) and row.card_chat_id is not None:
-                await self._announce(conn, issue_id, row.card_chat_id, head, now)
+                await self._announce(
+                    conn, issue_id, row.card_chat_id, head, row.reporter_user_id, now
+                )
 
     async def release_forgotten_cards(self) -> int:
         """At start-up: cards of albums whose quiet period a crash cut short."""
@@ -323,10 +325,11 @@ class IssueService:
             return await cur.fetchone() is not None
 
     async def _announce(
-        self, conn: Any, issue_id: int, chat_id: int, head: Head | None, now: str
+        self, conn: Any, issue_id: int, chat_id: int, head: Head | None,
+        reporter: int | None, now: str,
     ) -> None:
         await outbox.enqueue_card(conn, issue_id, chat_id, now)
-        if head is not None:
+        if head is not None and head.user_id != reporter:  # nobody is nudged about their own
             await self._ping_private(conn, issue_id, head, now, "new")
 
     async def _ping_private(
