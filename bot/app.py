@@ -42,7 +42,11 @@ class RateLimits:
 
 
 def build_application(
-    config: Config, *, clock: Clock | None = None, limits: RateLimits | None = None
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    limits: RateLimits | None = None,
+    request_timeout: float = 10.0,
 ) -> App:
     limits = limits or RateLimits()
     services = Services.create(config, clock or SystemClock())
@@ -52,6 +56,8 @@ def build_application(
         .base_url(config.api_base_url)
         .base_file_url(config.file_base_url)
         .updater(None)
+        # A send that gets no answer in time is retried by the outbox (at-least-once).
+        .read_timeout(request_timeout)
         .context_types(ContextTypes(context=Ctx, bot_data=BotData))
         .defaults(Defaults(tzinfo=config.tz))
         .rate_limiter(AIORateLimiter(

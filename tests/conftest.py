@@ -102,11 +102,15 @@ class Bot:
     config: Config
     clock: FakeClock
     limits: RateLimits | None = None
+    request_timeout: float = 10.0
     runner: Runner | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     async def start(self) -> None:
-        self.runner = Runner(build_application(self.config, clock=self.clock, limits=self.limits))
+        self.runner = Runner(build_application(
+            self.config, clock=self.clock, limits=self.limits,
+            request_timeout=self.request_timeout,
+        ))
         await self.runner.start()
 
     async def stop(self) -> None:

@@ -57,6 +57,24 @@ async def test_the_outbox_retries_after_429_and_server_errors(bot: Bot) -> None:
     assert statuses == [429, 502, 502, 200]
 
 
+async def test_a_send_that_times_out_is_retried(bot: Bot) -> None:
+    """Telegram may have delivered a send whose answer never came: the outbox sends again
+    (at-least-once) and the card it keeps is the one whose answer arrived."""
+    bot.request_timeout = 0.5
+    await bot.restart()
+    bot.emu.delay_next("sendMessage", 1.5)
+    bot.emu.send_photo(GROUP, UNIT_HEAD, jpeg(), caption="3-2 楼道杂物")
+    await bot.settled()
+    (issue,) = bot.issues()
+    assert len(bot.emu.calls_to("sendMessage")) == 2
+    assert bot.card(issue["id"]).message_id == bot.emu.calls_to("sendMessage")[1].result[
+        "message_id"
+    ]
+    (row,) = bot.query("SELECT status, attempts, last_error FROM outbox WHERE kind = 'card'")
+    assert (row["status"], row["attempts"]) == ("sent", 2)
+    assert "TimedOut" in row["last_error"]
+
+
 async def test_pending_messages_survive_a_restart(bot: Bot) -> None:
     bot.emu.fail_next("sendMessage", status=502, times=1000)
     bot.emu.send_photo(GROUP, UNIT_HEAD, jpeg(), caption="3-2 楼道杂物")
