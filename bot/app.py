@@ -95,7 +95,7 @@ class Runner:
         self.sender = OutboxSender(
             app.bot, services.store, services.clock,
             render_card=lambda issue_id: render_card(services, issue_id),
-            on_chat_lost=services.chat_lost,
+            on_chat_lost=services.chat_lost, media_dir=config.media_dir,
         )
         self.media = MediaFetcher(
             app.bot, services.store, services.clock, config.media_dir, config.max_photo_bytes,

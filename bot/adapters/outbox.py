@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
@@ -48,6 +49,7 @@ class OutboxSender:
         clock: Clock,
         render_card: CardRenderer,
         on_chat_lost: ChatLost,
+        media_dir: str,
         concurrency: int = 16,
     ) -> None:
         self.bot = bot
@@ -55,6 +57,7 @@ class OutboxSender:
         self.clock = clock
         self.render_card = render_card
         self.on_chat_lost = on_chat_lost
+        self.media_dir = Path(media_dir)
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._busy: set[int] = set()
@@ -152,10 +155,15 @@ class OutboxSender:
         await outbox.mark_failed(self.store, row, iso(self.clock.now()), f"BadRequest: {exc}")
 
     async def _call(self, row: OutboxRow) -> int | None:
-        kwargs = {
-            k: (_OBJECTS[k].de_json(v, self.bot) if k in _OBJECTS and isinstance(v, dict) else v)
-            for k, v in row.payload.items()
-        }
+        kwargs: dict[str, Any] = {}
+        for key, value in row.payload.items():
+            if key in _OBJECTS and isinstance(value, dict):
+                kwargs[key] = _OBJECTS[key].de_json(value, self.bot)
+            elif key.endswith("_file"):
+                # A file cannot live in JSON: the row names our own copy under media_dir.
+                kwargs[key.removesuffix("_file")] = (self.media_dir / value).read_bytes()
+            else:
+                kwargs[key] = value
         result = await getattr(self.bot, _snake(row.method))(**kwargs)
         return result.message_id if isinstance(result, Message) else None
 
