@@ -161,7 +161,8 @@ class OutboxSender:
                 kwargs[key] = _OBJECTS[key].de_json(value, self.bot)
             elif key.endswith("_file"):
                 # A file cannot live in JSON: the row names our own copy under media_dir.
-                kwargs[key.removesuffix("_file")] = (self.media_dir / value).read_bytes()
+                path = self.media_dir / value
+                kwargs[key.removesuffix("_file")] = await asyncio.to_thread(path.read_bytes)
             else:
                 kwargs[key] = value
         result = await getattr(self.bot, _snake(row.method))(**kwargs)
