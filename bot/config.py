@@ -164,6 +164,9 @@ class Config:
     album_quiet_seconds: float = 2.0
     poll_timeout: int = 30
     max_photo_bytes: int = TELEGRAM_DOWNLOAD_LIMIT
+    resident_max_per_hour: int = 3      # [residents] max_per_hour
+    resident_max_per_day: int = 10      # [residents] max_per_day
+    verify_days: float = 3.0            # [residents] verify_days: unanswered "fixed?" closes
 
     @property
     def tz(self) -> ZoneInfo:
@@ -179,6 +182,7 @@ _SCHEMA: dict[str, frozenset[str]] = {
     "bot": frozenset({"language", "timezone", "coordinators", "care_places"}),
     "meetings": frozenset({"days", "time"}),
     "intake": frozenset({"album_quiet_seconds", "max_photo_bytes"}),
+    "residents": frozenset({"max_per_hour", "max_per_day", "verify_days"}),
     "grids": frozenset({"key", "name", "chat_id", "heads"}),
     "categories": frozenset({
         "key", "zh", "en", "kind", "role", "priority", "keywords",
@@ -536,6 +540,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     bot = root.table("bot")
     meetings = root.table("meetings")
     intake = root.table("intake")
+    residents = root.table("residents")
 
     token = _read_token(telegram, env)
     meeting_days, meeting_time = _read_meetings(meetings)
@@ -581,6 +586,13 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
         max_photo_bytes=intake.integer(
             "max_photo_bytes", Config.max_photo_bytes, low=1, high=TELEGRAM_DOWNLOAD_LIMIT
         ),
+        resident_max_per_hour=residents.integer(
+            "max_per_hour", Config.resident_max_per_hour, low=1, high=1000
+        ),
+        resident_max_per_day=residents.integer(
+            "max_per_day", Config.resident_max_per_day, low=1, high=10000
+        ),
+        verify_days=residents.number("verify_days", Config.verify_days, low=0.01, high=60),
     )
 
 

@@ -47,6 +47,9 @@ class Store:
         return self._conn
 
     async def open(self) -> None:
+        """Open and migrate; opening an open store does nothing (persistence may be first)."""
+        if self._conn is not None:
+            return
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a transaction takes the
