@@ -5,13 +5,18 @@ values must be JSON (drafts are plain dicts and lists)."""
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from storage import ptb_state
 from storage.db import Store
+
+# The shapes PTB's BasePersistence uses (private aliases in telegram.ext._utils.types).
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 
 
 class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):

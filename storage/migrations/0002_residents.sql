@@ -1,4 +1,4 @@
--- fiveheads schema v2: residents close the loop (QR codes, relays, verification) and PTB's
+-- fiveheads schema v2: residents close the loop (QR codes, relay lookups, verification) and PTB's
 -- conversation persistence for half-finished private reports.
 
 -- Opaque deep-link codes printed on posters: resolved here, so nobody can forge a code for
@@ -14,16 +14,10 @@ CREATE TABLE qr_codes (
 );
 CREATE INDEX qr_codes_place ON qr_codes(grid_key, building, unit) WHERE revoked_at IS NULL;
 
--- Messages the bot relayed between a grid group and a resident, so a reply to either side
--- finds its issue.
-CREATE TABLE relays (
-    chat_id     INTEGER NOT NULL,
-    message_id  INTEGER NOT NULL,
-    issue_id    INTEGER NOT NULL REFERENCES issues(id),
-    direction   TEXT NOT NULL CHECK (direction IN ('to_resident', 'to_group')),
-    created_at  TEXT NOT NULL,
-    PRIMARY KEY (chat_id, message_id)
-);
+-- A reply to any message the bot sent about an issue (a relayed message, a status notice)
+-- finds the issue through the outbox row that sent it.
+CREATE INDEX outbox_result ON outbox(chat_id, result_message_id)
+    WHERE result_message_id IS NOT NULL;
 
 -- python-telegram-bot persistence: conversation states and user data (drafts).
 CREATE TABLE ptb_state (
