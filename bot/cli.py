@@ -1,13 +1,15 @@
-"""The command line: ``fiveheads run|demo|backup|check-config`` (also ``python -m bot``)."""
+"""The command line: ``fiveheads run|demo|backup|check-config|qr`` (also ``python -m bot``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import re
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, check_config, load_config
 
@@ -72,6 +74,51 @@ async def _backup(config_path: str, target: str) -> int:
     return 0
 
 
+class ArgumentProblem(Exception):
+    """An argument that is well-formed but names nothing usable; exit code 2 like argparse."""
+
+
+async def _qr_poster(
+    config_path: str, grid_key: str, place_label: str, bot_username: str
+) -> tuple[str, bytes]:
+    """The poster of a place, from the same database the bot uses (safe while it runs)."""
+    from bot.clock import SystemClock
+    from bot.domain.model import Place
+    from bot.services.qr import QrService, deep_link
+    from bot.services.roster import RosterService
+    from storage.db import Store
+
+    config = load_config(config_path)
+    try:
+        place = Place.parse_label(place_label)
+    except ValueError as exc:
+        raise ArgumentProblem(f"--place: {exc}") from None
+    if place.is_empty():
+        raise ArgumentProblem("--place: name a building (3) or a building and unit (3-2)")
+    store = Store(config.database)
+    await store.open()
+    try:
+        clock = SystemClock()
+        roster = RosterService(config, store, clock)
+        # Grids named in the file exist in the database before the bot has ever run.
+        await roster.apply_config()
+        grid = await roster.grid(grid_key)
+        if grid is None:
+            raise ArgumentProblem(f"--grid: no grid {grid_key!r} in the config or the database")
+        qr = QrService(config, store, clock)
+        link = deep_link(bot_username, await qr.issue(grid.key, place, None))
+        return link, await qr.poster(grid.name, place, link)
+    finally:
+        await store.close()
+
+
+def _bot_username(value: str) -> str:
+    name = value.removeprefix("@")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", name):
+        raise argparse.ArgumentTypeError(f"not a Telegram bot username: {value!r}")
+    return name
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fiveheads", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     backup = sub.add_parser("backup", help="consistent copy of the live database")
     backup.add_argument("file", help="where to write the copy")
     backup.add_argument("--config", required=True)
+    qr = sub.add_parser("qr", help="write the QR poster of a place (PNG) and print its link")
+    qr.add_argument("file", help="where to write the PNG")
+    qr.add_argument("--config", required=True)
+    qr.add_argument("--grid", required=True, help="grid key, e.g. songhe-1")
+    qr.add_argument("--place", required=True, help="building or building-unit, e.g. 3-2")
+    qr.add_argument("--bot-username", required=True, type=_bot_username,
+                    help="the bot's username, as in t.me/<username>")
     args = parser.parse_args(argv)
     try:
         if args.command == "check-config":
@@ -93,9 +147,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_run(args.config))
         if args.command == "backup":
             return asyncio.run(_backup(args.config, args.file))
+        if args.command == "qr":
+            link, png = asyncio.run(
+                _qr_poster(args.config, args.grid, args.place, args.bot_username)
+            )
+            Path(args.file).write_bytes(png)
+            print(link)
+            return 0
         from bot.demo import run_demo
 
         return asyncio.run(run_demo())
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except ArgumentProblem as exc:
+        print(f"fiveheads: {exc}", file=sys.stderr)
+        return 2
