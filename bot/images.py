@@ -14,7 +14,7 @@ import math
 from PIL import Image, ImageDraw, ImageOps
 
 from bot.media import MAX_PIXELS
-from bot.posters import TEXT_LANGUAGE, AnyFont, draw_text, load_font
+from bot.posters import AnyFont, draw_text, language_of, load_font
 
 MAX_WIDTH = 1280
 MAX_HEIGHT = 960
@@ -43,9 +43,10 @@ def _decode(data: bytes, box: tuple[int, int]) -> Image.Image | None:
 def _label(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, font: AnyFont) -> None:
     """White text on a black box whose corner is ``xy``: readable on any photo."""
     x, y = xy
-    left, _, right, _ = draw.textbbox((0, 0), text, font=font, language=TEXT_LANGUAGE)
+    language = language_of(font)
+    left, _, right, _ = draw.textbbox((0, 0), text, font=font, language=language)
     # One box height for every label, whatever its characters: a tidy row of numbers.
-    _, top, _, bottom = draw.textbbox((0, 0), "国#0", font=font, language=TEXT_LANGUAGE)
+    _, top, _, bottom = draw.textbbox((0, 0), "国#0", font=font, language=language)
     pad = max((bottom - top) // 4, 4)
     draw.rectangle((x, y, x + right - left + 2 * pad, y + bottom - top + 2 * pad), fill="black")
     draw_text(draw, (x + pad - left, y + pad - top), text, font, "white")

@@ -18,7 +18,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import segno
-from PIL import Image, ImageDraw, ImageFont, features
+from PIL import Image, ImageDraw, ImageFont
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ SYSTEM_FONTS = (
 )
 # The packaged font is the Traditional-Chinese flavour of Noto Sans CJK; with libraqm the
 # OpenType "locl" feature switches it to mainland glyph forms.
-TEXT_LANGUAGE: str | None = "zh-Hans" if features.check_feature("raqm") else None
+TEXT_LANGUAGE = "zh-Hans"
 
 # A5 portrait at 150 dpi: prints sharp on A4 or A5 and stays a small PNG.
 POSTER_SIZE = (1240, 1748)
@@ -92,15 +92,22 @@ def load_font(size: int, font: Path | None = None) -> AnyFont:
     return ImageFont.load_default(size)
 
 
+def language_of(font: AnyFont) -> str | None:
+    """Mainland glyph forms where the layout engine can select them (libraqm), else None."""
+    if isinstance(font, ImageFont.FreeTypeFont) and font.layout_engine == ImageFont.Layout.RAQM:
+        return TEXT_LANGUAGE
+    return None
+
+
 def text_width(draw: ImageDraw.ImageDraw, text: str, font: AnyFont) -> float:
-    return draw.textlength(text, font=font, language=TEXT_LANGUAGE)
+    return draw.textlength(text, font=font, language=language_of(font))
 
 
 def draw_text(
     draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font: AnyFont,
     fill: str | tuple[int, int, int], anchor: str = "la",
 ) -> None:
-    draw.text(xy, text, font=font, fill=fill, anchor=anchor, language=TEXT_LANGUAGE)
+    draw.text(xy, text, font=font, fill=fill, anchor=anchor, language=language_of(font))
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font: AnyFont, width: int) -> list[str]:
