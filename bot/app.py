@@ -18,6 +18,7 @@ import handlers
 from bot.adapters.inbox import InboxFeeder
 from bot.adapters.media import MediaFetcher
 from bot.adapters.outbox import OutboxSender
+from bot.adapters.persistence import SqlitePersistence
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services.hub import Services
@@ -66,6 +67,8 @@ def build_application(
             # RetryAfter comes back to the outbox, which reschedules the row durably.
             max_retries=0,
         ))
+        # Half-finished private reports (conversation state and draft) live in our database.
+        .persistence(SqlitePersistence(services.store))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -120,6 +123,10 @@ class Runner:
         released = await self.services.issues.release_forgotten_cards()
         if released:
             log.info("posted %d cards that a restart had held back", released)
+        # What came due while the bot was down runs once now; the JobQueue takes it from here.
+        closed = await self.services.residents.auto_close_due()
+        if closed:
+            log.info("auto-closed %d issues whose verification window passed", closed)
         self.sender.wake()
         self._spawn(self.feeder.process_forever(), "inbox")
         self._spawn(self.feeder.fetch_forever(), "fetch")

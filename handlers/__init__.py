@@ -6,17 +6,34 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import cards, chat_changes, commands, errors, fallback, group_intake, guard
+from handlers import (
+    cards,
+    chat_changes,
+    commands,
+    errors,
+    fallback,
+    group_intake,
+    guard,
+    jobs,
+    private_intake,
+    qr,
+    relay,
+)
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Order matters: in group 0 the first matching handler wins, so the catch-all is last."""
-    # Group -1 sees every update first: remember people's names and languages.
-    app.add_handlers(guard.handlers(), group=-1)
+    # Group -2 sees every update first: remember people's names and languages.
+    app.add_handlers(guard.handlers(), group=-2)
+    # Group -1: replies about an issue are relayed (and stop there); others go on.
+    app.add_handlers(relay.handlers(), group=-1)
     app.add_handlers(
         [
+            # A resident's private report (it owns /start in private chats).
+            *private_intake.handlers(),
             # Commands before intake, so "/report" as a reply is a command, not a message.
             *commands.handlers(),
+            *qr.handlers(),
             *group_intake.handlers(),
             # Buttons on issue cards.
             *cards.handlers(),
@@ -28,3 +45,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         group=0,
     )
     app.add_error_handler(errors.on_error)
+    jobs.schedule(app)

@@ -155,6 +155,14 @@ async def on_button(update: Update, ctx: Ctx) -> None:
             chat_id=chat_id, message_id=message_id,
         )
         await query.answer(t(lang, "done.reject", number=issue_id))
+    elif verb == "verify" and arg:
+        await services.residents.verify(issue_id, user_id, arg)
+        await query.answer(t(lang, f"verify.thanks_{arg}", number=issue_id))
+        if message is not None:
+            await messages.edit_markup(
+                services.store, services.clock, message.chat.id, message.message_id,
+                {"inline_keyboard": []}, dedup_key=f"verified:{update.update_id}",
+            )
     elif verb == "back":
         await services.issues.refresh_card(issue_id)
         await query.answer()

@@ -12,7 +12,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     Update,
 )
-from telegram.ext import Application, BaseHandler, CommandHandler
+from telegram.ext import Application, BaseHandler, CommandHandler, filters
 
 from bot.clock import parse_iso
 from bot.errors import UserError
@@ -24,7 +24,7 @@ from handlers.common import chat_language, display_name, reply, reply_key
 from handlers.context import Ctx
 
 GRID_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-PRIVATE_COMMANDS = ("start", "help", "open", "show")
+PRIVATE_COMMANDS = ("start", "my", "cancel", "help", "open", "show")
 GROUP_COMMANDS = ("report", "open", "show", "bind", "help")
 
 
@@ -45,11 +45,6 @@ async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
 async def cmd_start(update: Update, ctx: Ctx) -> None:
     user = update.effective_user
     assert user is not None
-    services = ctx.services
-    if update.effective_chat and update.effective_chat.type == "private":
-        await services.roster.seen(
-            user.id, display_name(user), user.username, user.language_code, started_bot=True
-        )
     await reply_key(update, ctx, "start.greeting", name=display_name(user), user_id=user.id)
 
 
@@ -162,7 +157,7 @@ async def cmd_open(update: Update, ctx: Ctx) -> None:
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
     return [
-        CommandHandler("start", cmd_start),
+        CommandHandler("start", cmd_start, filters=filters.ChatType.GROUPS),
         CommandHandler("help", cmd_help),
         CommandHandler("bind", cmd_bind),
         CommandHandler("show", cmd_show),

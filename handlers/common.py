@@ -29,8 +29,8 @@ def thread_of(message: Message) -> int | None:
 
 
 async def reply(
-    update: Update, ctx: Ctx, text: str, *, part: int = 0, html: bool = False,
-    markup: dict[str, Any] | None = None,
+    update: Update, ctx: Ctx, text: str, *, part: int | str = 0, html: bool = False,
+    markup: dict[str, Any] | None = None, quote: bool = True,
 ) -> None:
     """Answer the message of this update, once even if the update is processed again."""
     message = update.effective_message
@@ -41,7 +41,7 @@ async def reply(
     await messages.say(
         services.store, services.clock, chat.id, text,
         dedup_key=f"reply:{update.update_id}:{part}",
-        reply_to=message.message_id if message else None,
+        reply_to=message.message_id if message and quote else None,
         thread_id=thread_of(message) if message else None,
         html=html, markup=markup,
     )

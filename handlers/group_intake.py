@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CommandHandler, JobQueue, MessageHandler, filters
@@ -13,6 +14,11 @@ from handlers.common import display_name, thread_of
 from handlers.context import Ctx
 
 HASHTAG = re.compile(r"#(随手拍|report)", re.IGNORECASE)
+
+
+def seconds(duration: int | timedelta) -> int:
+    """PTB is moving durations from int to timedelta (we opt in); accept both."""
+    return int(duration.total_seconds()) if isinstance(duration, timedelta) else int(duration)
 
 
 def media_of(message: Message) -> tuple[IncomingMedia, ...]:
@@ -27,8 +33,7 @@ def media_of(message: Message) -> tuple[IncomingMedia, ...]:
         voice = message.voice
         found.append(IncomingMedia(
             "voice", voice.file_id, voice.file_unique_id, voice.file_size,
-            int(voice.duration.total_seconds()) if hasattr(voice.duration, "total_seconds")
-            else int(voice.duration),
+            seconds(voice.duration),
         ))
     return tuple(found)
 

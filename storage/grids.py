@@ -76,3 +76,17 @@ async def deactivate_chat(conn: aiosqlite.Connection, chat_id: int) -> str | Non
     ) as cur:
         row = await cur.fetchone()
     return str(row[0]) if row else None
+
+
+async def known_places(store: Store, grid_key: str) -> list[tuple[str, str]]:
+    """Buildings and units the grid knows (from its heads and its posters), for the place
+    buttons of a resident who came without a QR code."""
+    rows = await store.fetchall(
+        """SELECT building, unit FROM roles WHERE grid_key = ? AND building <> ''
+           UNION SELECT building, unit FROM qr_codes
+               WHERE grid_key = ? AND building <> '' AND revoked_at IS NULL""",
+        (grid_key, grid_key),
+    )
+    return sorted({(r["building"], r["unit"]) for r in rows},
+                  key=lambda p: (int(p[0]) if p[0].isdigit() else 0, p[0],
+                                 int(p[1]) if p[1].isdigit() else 0, p[1]))

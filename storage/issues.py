@@ -44,6 +44,7 @@ class IssueRow:
     claimed_at: str | None
     resolved_at: str | None
     closed_at: str | None
+    verified: int | None
 
 
 _FIELDS = tuple(IssueRow.__dataclass_fields__)
@@ -78,12 +79,13 @@ class MediaRow:
     path: str | None
     error: str | None
     attempts: int
+    role: str
 
 
 def _media(r: Row) -> MediaRow:
     return MediaRow(
         r["id"], r["issue_id"], r["kind"], r["file_id"], r["file_unique_id"], r["file_size"],
-        r["message_id"], r["status"], r["path"], r["error"], r["attempts"],
+        r["message_id"], r["status"], r["path"], r["error"], r["attempts"], r["role"],
     )
 
 
@@ -172,12 +174,20 @@ async def add_media(
     message_id: int | None,
     duration: int | None,
     now: str,
+    *,
+    role: str = "report",
+    stored: dict[str, Any] | None = None,
 ) -> bool:
+    """Record a file; with ``stored`` (path, sha256, width, height) it is already kept."""
+    kept = stored or {}
     cur = await conn.execute(
         """INSERT OR IGNORE INTO media (issue_id, kind, file_id, file_unique_id, file_size,
-               message_id, duration, next_attempt_at, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (issue_id, kind, file_id, file_unique_id, file_size, message_id, duration, now, now),
+               message_id, duration, next_attempt_at, created_at, role, status, path, sha256,
+               width, height)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (issue_id, kind, file_id, file_unique_id, file_size, message_id, duration, now, now,
+         role, "stored" if stored else "pending", kept.get("path"), kept.get("sha256"),
+         kept.get("width"), kept.get("height")),
     )
     return cur.rowcount > 0
 
@@ -262,6 +272,23 @@ async def unresolved_in_grid(store: Store, grid_key: str, limit: int = 1000) -> 
              AND status NOT IN ('closed', 'rejected')
            ORDER BY created_at, id LIMIT ?""",
         (grid_key, limit),
+    )
+    return [_issue(r) for r in rows]
+
+
+async def reported_by(store: Store, user_id: int, limit: int = 50) -> list[IssueRow]:
+    """A reporter's own issues, newest first (a resident sees only these)."""
+    rows = await store.fetchall(
+        "SELECT * FROM issues WHERE reporter_user_id = ? ORDER BY id DESC LIMIT ?",
+        (user_id, limit),
+    )
+    return [_issue(r) for r in rows]
+
+
+async def resolved_before(store: Store, cutoff: str) -> list[IssueRow]:
+    rows = await store.fetchall(
+        "SELECT * FROM issues WHERE status = 'resolved' AND resolved_at < ? ORDER BY id",
+        (cutoff,),
     )
     return [_issue(r) for r in rows]
 

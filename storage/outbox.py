@@ -119,3 +119,13 @@ async def mark_failed(store: Store, row: OutboxRow, now: str, error: str) -> Non
 async def count_pending(store: Store) -> int:
     row = await store.fetchone("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
     return int(row[0]) if row else 0
+
+
+async def issue_of_sent(store: Store, chat_id: int, message_id: int) -> int | None:
+    """The issue a message the bot sent was about (relays, notices), for replies to it."""
+    row = await store.fetchone(
+        "SELECT issue_id FROM outbox WHERE chat_id = ? AND result_message_id = ?"
+        " AND issue_id IS NOT NULL",
+        (chat_id, message_id),
+    )
+    return int(row[0]) if row else None

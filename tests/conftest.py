@@ -26,6 +26,7 @@ GRID = "songhe-1"
 COORDINATOR = 100
 COMMUNITY, POLICE, GRID_HEAD, BUILDING_HEAD, UNIT_HEAD = 900, 901, 902, 903, 904
 RESIDENT = 5000
+NEIGHBOUR = 5001
 OUTSIDER = 7000
 
 HEADS = [
@@ -157,6 +158,22 @@ class Bot:
     def replies(self, chat_id: int) -> list[str]:
         return [m.plain() for m in self.emu.bot_messages(chat_id)]
 
+    def press(self, chat_id: int, user_id: int, data: str) -> None:
+        """Press the newest button in the chat whose callback data is (or starts with) data."""
+        for message in reversed(self.emu.bot_messages(chat_id)):
+            for _, value in message.buttons():
+                if value == data or value.startswith(data):
+                    self.emu.press(chat_id, message.message_id, user_id, value)
+                    return
+        raise AssertionError(f"no button {data!r} in chat {chat_id}:\n{self.emu.transcript()}")
+
+    def buttons(self, chat_id: int) -> list[str]:
+        """Callback data of the newest message with buttons."""
+        for message in reversed(self.emu.bot_messages(chat_id)):
+            if message.buttons():
+                return [value for _, value in message.buttons()]
+        return []
+
 
 @pytest.fixture
 async def emu() -> AsyncIterator[BotApiEmulator]:
@@ -165,7 +182,8 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
         for _, user_id, name, _ in HEADS:
             emulator.add_user(user_id, name)
         emulator.add_user(COORDINATOR, "刘书记")
-        emulator.add_user(RESIDENT, "居民老王")
+        emulator.add_user(RESIDENT, "居民老王", username="laowang_1956")
+        emulator.add_user(NEIGHBOUR, "居民小李", username="xiaoli")
         emulator.add_user(OUTSIDER, "路人甲", language_code="en")
         yield emulator
 

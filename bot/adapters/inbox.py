@@ -91,6 +91,8 @@ class InboxFeeder:
             update = Update.de_json(payload, self.app.bot)
             # Handler errors are caught by the Application and go to our error handler.
             await self.app.process_update(update)
+            # A conversation step is durable before its update counts as processed.
+            await self.app.update_persistence()
         except Exception as exc:  # noqa: BLE001 - an unparsable update must not stop the loop
             log.exception("update %s could not be processed", update_id)
             error = f"{type(exc).__name__}: {exc}"[:500]

@@ -15,7 +15,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    MessageId,
+    ReplyParameters,
+)
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.clock import Clock, iso, parse_iso
@@ -166,7 +173,8 @@ class OutboxSender:
             else:
                 kwargs[key] = value
         result = await getattr(self.bot, _snake(row.method))(**kwargs)
-        return result.message_id if isinstance(result, Message) else None
+        # copyMessage answers a MessageId, the send* methods a Message: both carry the id.
+        return result.message_id if isinstance(result, Message | MessageId) else None
 
     async def _card(self, row: OutboxRow) -> int | None:
         assert row.issue_id is not None

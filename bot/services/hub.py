@@ -11,6 +11,8 @@ from bot.domain.model import DEFAULT_CATEGORIES, Category, Kind, Priority, Role
 from bot.i18n import t
 from bot.services import messages
 from bot.services.issues import IssueService
+from bot.services.qr import QrService
+from bot.services.residents import ResidentService
 from bot.services.roster import RosterService
 from storage.db import Store
 
@@ -40,7 +42,9 @@ class Services:
     store: Store
     roster: RosterService
     issues: IssueService
+    residents: ResidentService
     categories: tuple[Category, ...]
+    qr: QrService
     wake_outbox: Callable[[], None] = field(default=_nothing)
     wake_media: Callable[[], None] = field(default=_nothing)
 
@@ -50,7 +54,9 @@ class Services:
         roster = RosterService(config, store, clock)
         categories = categories_from(config.categories)
         issues = IssueService(config, store, clock, roster, categories)
-        return cls(config, clock, store, roster, issues, categories)
+        residents = ResidentService(config, store, clock, roster, issues)
+        qr = QrService(config, store, clock)
+        return cls(config, clock, store, roster, issues, residents, categories, qr)
 
     async def initialize(self) -> None:
         await self.store.open()

@@ -18,6 +18,7 @@ from bot.domain.model import Category, Place, Priority, ReporterKind, Role, Stat
 from bot.domain.routing import Head, route
 from bot.errors import UserError
 from bot.i18n import t
+from bot.services.notices import ReporterNotices
 from bot.services.roster import RosterService
 from storage import issues, outbox
 from storage.db import Store
@@ -31,6 +32,11 @@ class IncomingMedia:
     file_unique_id: str
     file_size: int | None = None
     duration: int | None = None
+    # Set when the file was already checked and stored (a resident's draft): no download.
+    path: str | None = None
+    sha256: str | None = None
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,9 +53,14 @@ class Report:
     media: tuple[IncomingMedia, ...] = ()
     latitude: float | None = None
     longitude: float | None = None
-    via: str = "photo"  # photo | voice | hashtag | command
+    via: str = "photo"  # photo | voice | hashtag | command | private
     reported_by: int | None = None  # who ran /report, when not the author
     extra_messages: tuple[int, ...] = field(default=())
+    # A resident's private report names its grid, place and category itself.
+    reporter_kind: ReporterKind = ReporterKind.HEAD
+    grid_key: str | None = None
+    place: Place | None = None
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,7 @@ class IssueService:
         self.roster = roster
         self.categories = categories
         self.care_places = tuple(Place.parse_label(p) for p in config.care_places)
+        self.notices = ReporterNotices(config, store)
 
     def category(self, key: str) -> Category:
         return category_by_key(self.categories, key)
@@ -85,13 +97,24 @@ class IssueService:
 
     async def report(self, r: Report, *, defer_card: bool = False) -> IntakeResult:
         """Turn a report into an issue exactly once (a redelivered message changes nothing)."""
-        grid = await self.roster.grid_of_chat(r.chat_id)
-        if grid is None or not grid.active:
-            raise UserError("intake.unbound")
+        if r.grid_key is not None:
+            grid = await self.roster.grid(r.grid_key)
+            if grid is None:
+                raise UserError("grid.unknown", key=r.grid_key)
+        else:
+            grid = await self.roster.grid_of_chat(r.chat_id)
+            if grid is None or not grid.active:
+                raise UserError("intake.unbound")
         heads = await self.roster.heads(grid.key)
         found = classify(r.text, self.categories, care_places=self.care_places)
-        place = found.place or Place()
-        chosen = route(found.category.role, place, heads)
+        category = self.category(r.category) if r.category else found.category
+        place = r.place or found.place or Place()
+        priority = found.priority
+        if r.category and category.priority.rank < priority.rank:
+            priority = category.priority
+        chosen = route(category.role, place, heads)
+        card_chat = r.chat_id if r.reporter_kind is ReporterKind.HEAD else grid.chat_id
+        card_thread = r.thread_id if r.reporter_kind is ReporterKind.HEAD else None
         now = iso(self.clock.now())
         async with self.store.transaction() as conn:
             existing = await issues.by_message_in(conn, r.chat_id, r.message_id)
@@ -115,16 +138,16 @@ class IssueService:
                 "grid_key": grid.key,
                 "building": place.building,
                 "unit": place.unit,
-                "category": found.category.key,
-                "kind": found.category.kind.value,
-                "priority": found.priority.value,
+                "category": category.key,
+                "kind": category.kind.value,
+                "priority": priority.value,
                 "status": status.value,
-                "reporter_kind": ReporterKind.HEAD.value,
+                "reporter_kind": r.reporter_kind.value,
                 "reporter_user_id": r.user_id,
-                "reporter_name": r.user_name,
+                "reporter_name": r.user_name or None,
                 "assignee_user_id": head.user_id if head else None,
                 "assignee_role": head.role.value if head else None,
-                "wanted_role": found.category.role.value,
+                "wanted_role": category.role.value,
                 "text": r.text,
                 "latitude": r.latitude,
                 "longitude": r.longitude,
@@ -132,8 +155,8 @@ class IssueService:
                 "source_message_id": r.message_id,
                 "source_thread_id": r.thread_id,
                 "media_group_id": r.media_group_id,
-                "card_chat_id": r.chat_id,
-                "card_thread_id": r.thread_id,
+                "card_chat_id": card_chat,
+                "card_thread_id": card_thread,
                 "created_at": now,
                 "updated_at": now,
             })
@@ -145,8 +168,8 @@ class IssueService:
                 conn, issue_id, now, "reported", actor_user_id=r.reported_by or r.user_id,
                 to_status=Status.OPEN.value,
                 data={"via": r.via, "text": r.text, "author": r.user_id,
-                      "category": found.category.key, "place": place.label(),
-                      "priority": found.priority.value},
+                      "category": category.key, "place": place.label(),
+                      "priority": priority.value},
                 chat_id=r.chat_id, message_id=r.message_id,
             )
             if head is not None:
@@ -154,11 +177,15 @@ class IssueService:
                     conn, issue_id, now, "assigned", from_status=Status.OPEN.value,
                     to_status=status.value,
                     data={"to": head.user_id, "role": head.role.value,
-                          "wanted": found.category.role.value, "fell_back": chosen.fell_back},
+                          "wanted": category.role.value, "fell_back": chosen.fell_back},
                 )
-            if not defer_card:
-                await self._announce(conn, issue_id, r.chat_id, head, r.user_id, now)
+            if not defer_card and card_chat is not None:
+                await self._announce(conn, issue_id, card_chat, head, r.user_id, now)
         return IntakeResult(issue_id, created=True)
+
+    async def existing(self, chat_id: int, message_id: int) -> int | None:
+        async with self.store.transaction() as conn:
+            return await issues.by_message_in(conn, chat_id, message_id)
 
     async def release_card(self, issue_id: int) -> None:
         """An album's quiet period ended: post its one card (at most once)."""
@@ -225,26 +252,52 @@ class IssueService:
         reason: str | None = None,
         department: str | None = None,
         priority: Priority | None = None,
+        verified: bool | None = None,
         chat_id: int | None = None,
         message_id: int | None = None,
     ) -> IssueRow:
+        """A person's action: their right is checked first, then the change is applied."""
         row = await self.check(issue_id, action, user_id)
-        heads = await self.roster.heads(row.grid_key)
         new_head: Head | None = None
         if action is Action.ASSIGN:
-            new_head = next((h for h in heads if h.user_id == target), None)
+            new_head = await self._head(row.grid_key, target)
             if new_head is None:
                 raise UserError("assign.not_a_head", number=issue_id)
         elif action is Action.CLAIM:
-            mine = [h for h in heads if h.user_id == user_id]
-            new_head = mine[0] if mine else Head(user_id, Role.GRID, await self.roster.name_of(
-                row.grid_key, user_id))
-        elif action is Action.REOPEN and row.assignee_user_id is not None:
-            new_head = await self._head(row.grid_key, row.assignee_user_id)
+            new_head = await self._head(row.grid_key, user_id) or Head(
+                user_id, Role.GRID, await self.roster.name_of(row.grid_key, user_id)
+            )
+        attachment = None
+        if action is Action.RESOLVE and row.reporter_kind == ReporterKind.RESIDENT.value:
+            attachment = await self.notices.before_after(issue_id)
+        return await self.apply(
+            issue_id, action, user_id, new_head=new_head, reason=reason,
+            department=department, priority=priority, verified=verified,
+            attachment=attachment, chat_id=chat_id, message_id=message_id,
+        )
+
+    async def apply(
+        self,
+        issue_id: int,
+        action: Action,
+        actor: int | None,
+        *,
+        new_head: Head | None = None,
+        reason: str | None = None,
+        department: str | None = None,
+        priority: Priority | None = None,
+        verified: bool | None = None,
+        attachment: str | None = None,
+        chat_id: int | None = None,
+        message_id: int | None = None,
+    ) -> IssueRow:
+        """Apply a change whose right is settled (a person's checked press, or the bot's own
+        step: auto-close, escalation) with its event, card refresh and notices, atomically."""
         now = iso(self.clock.now())
         async with self.store.transaction() as conn:
             current = await issues.get_in(conn, issue_id)
-            assert current is not None
+            if current is None:
+                raise UserError("issue.not_found", number=issue_id)
             try:
                 status = transition(Status(current.status), action)
             except IllegalTransition:
@@ -254,7 +307,7 @@ class IssueService:
                 ) from None
             values: dict[str, Any] = {"status": status.value, "updated_at": now}
             data: dict[str, Any] = {}
-            if action in (Action.ASSIGN, Action.CLAIM) and new_head is not None:
+            if new_head is not None:
                 values["assignee_user_id"] = new_head.user_id
                 values["assignee_role"] = new_head.role.value
                 data["to"] = new_head.user_id
@@ -264,9 +317,13 @@ class IssueService:
                 values["resolved_at"] = now
             elif action is Action.CLOSE:
                 values["closed_at"] = now
+                values["verified"] = None if verified is None else int(verified)
+                if verified is not None:
+                    data["verified"] = verified
             elif action is Action.REOPEN:
                 values["resolved_at"] = None
                 values["closed_at"] = None
+                values["verified"] = None
             elif action is Action.REJECT:
                 values["reject_reason"] = reason or ""
                 values["closed_at"] = now
@@ -274,21 +331,24 @@ class IssueService:
             elif action is Action.REFER:
                 values["department"] = department or ""
                 data["department"] = department or ""
+            if reason and action is not Action.REJECT:
+                data["note"] = reason
             if priority is not None:
                 values["priority"] = priority.value
             await issues.update_issue(conn, issue_id, values)
             await issues.add_event(
-                conn, issue_id, now, action.value, actor_user_id=user_id,
+                conn, issue_id, now, action.value, actor_user_id=actor,
                 from_status=current.status, to_status=status.value, data=data,
                 chat_id=chat_id, message_id=message_id,
             )
             if current.card_chat_id is not None:
                 await outbox.enqueue_card(conn, issue_id, current.card_chat_id, now)
-            if (action in (Action.ASSIGN, Action.REOPEN) and new_head is not None
-                    and new_head.user_id != user_id):
+            if new_head is not None and new_head.user_id != actor and action is not Action.CLAIM:
                 await self._ping_private(conn, issue_id, new_head, now, f"{action.value}:{now}")
             updated = await issues.get_in(conn, issue_id)
-        assert updated is not None
+            assert updated is not None
+            if current.reporter_kind == ReporterKind.RESIDENT.value:
+                await self.notices.status_changed(conn, updated, action, now, attachment)
         return updated
 
     async def refresh_card(self, issue_id: int) -> None:
@@ -316,6 +376,8 @@ class IssueService:
             await issues.add_media(
                 conn, issue_id, m.kind, m.file_id, m.file_unique_id, m.file_size,
                 r.message_id, m.duration, now,
+                stored={"path": m.path, "sha256": m.sha256, "width": m.width,
+                        "height": m.height} if m.path else None,
             )
 
     async def _card_requested(self, conn: Any, issue_id: int) -> bool:

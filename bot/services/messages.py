@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from bot.clock import Clock, iso
@@ -67,3 +68,9 @@ def split_message(lines: list[str], limit: int = 4000) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def mention(user_id: int, name: str) -> str:
+    """An HTML mention that notifies, as telegram.helpers.mention_html writes it (services
+    do not import telegram)."""
+    return f'<a href="tg://user?id={user_id}">{html.escape(name)}</a>'

@@ -1,0 +1,21 @@
+"""Emergencies a report may describe, so the person is told at once whom to call (SPEC §3:
+"gas smell → call 119 now"), before the bot asks anything else."""
+
+from __future__ import annotations
+
+import re
+
+# Catalog key suffix -> words that signal it. Checked in this order; several may apply.
+_SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("gas", re.compile(r"煤气|燃气|天然气|液化气|gas\s*(smell|leak)|smell\s+(of\s+)?gas", re.I)),
+    ("fire", re.compile(r"着火|失火|起火|火灾|冒烟|烧起来|\bfire\b|\bsmoke\b", re.I)),
+    ("violence", re.compile(r"打人|持刀|砍人|家暴|行凶|抢劫|\bknife\b|\bassault|\bviolen", re.I)),
+    ("medical", re.compile(
+        r"晕倒|昏迷|摔倒|不省人事|心脏病|中风|急救|出血|流血|"
+        r"\bfaint|\bunconscious|\bcollapsed|\bbleeding|\bstroke\b|\bheart attack", re.I)),
+)
+
+
+def emergencies(text: str) -> list[str]:
+    """The kinds of emergency the text mentions, as ``emergency.<kind>`` catalog keys."""
+    return [f"emergency.{kind}" for kind, pattern in _SIGNS if pattern.search(text)]

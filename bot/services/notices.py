@@ -1,0 +1,92 @@
+"""Notices to a resident reporter: every status change of their issue, in their language,
+and on "resolved" the question "fixed?" with a before/after picture when there is one."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config
+from bot.domain.lifecycle import Action
+from bot.i18n import language_for, t
+from bot.images import before_after
+from bot.media import store_bytes
+from storage import issues, outbox
+from storage.db import Store
+from storage.issues import IssueRow
+
+VERIFY_ANSWERS = ("fixed", "partly", "no", "unsure")
+
+
+def verify_keyboard(language: str, issue_id: int) -> dict[str, Any]:
+    return {"inline_keyboard": [
+        [{"text": t(language, f"verify.{a}"), "callback_data": f"issue:verify:{issue_id}:{a}"}]
+        for a in VERIFY_ANSWERS
+    ]}
+
+
+class ReporterNotices:
+    """Tells a resident reporter, in their language, every change of their issue."""
+
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+
+    async def language(self, conn: Any, user_id: int | None) -> str:
+        async with conn.execute(
+            "SELECT language FROM persons WHERE user_id = ?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return language_for(row["language"] if row else None, self.config.language)
+
+    async def status_changed(
+        self, conn: Any, row: IssueRow, action: Action, now: str, attachment: str | None = None
+    ) -> None:
+        if row.reporter_user_id is None:
+            return
+        lang = await self.language(conn, row.reporter_user_id)
+        key = f"notice:{row.id}:{action.value}:{now}"
+        if action is Action.RESOLVE:
+            text = t(lang, "verify.question", number=row.id)
+            markup = verify_keyboard(lang, row.id)
+            if attachment:
+                payload: dict[str, Any] = {
+                    "chat_id": row.reporter_user_id, "photo_file": attachment,
+                    "caption": text, "reply_markup": markup,
+                }
+                method = "sendPhoto"
+            else:
+                payload = {"chat_id": row.reporter_user_id, "text": text, "reply_markup": markup}
+                method = "sendMessage"
+        else:
+            if action is Action.CLOSE and row.verified == 0:
+                text = t(lang, "notice.closed_unverified", number=row.id)
+            else:
+                text = t(lang, "notice.status", number=row.id,
+                         status=t(lang, f"status.{row.status}"))
+            payload = {"chat_id": row.reporter_user_id, "text": text}
+            method = "sendMessage"
+        await outbox.enqueue_call(
+            conn, row.reporter_user_id, method, payload, now, dedup_key=key, issue_id=row.id
+        )
+
+    async def before_after(self, issue_id: int) -> str | None:
+        """The first report photo beside the resolver's latest photo, stored under media_dir
+        (the path is relative to it), or None when the report had no photo."""
+        media = [m for m in await issues.media_of(self.store, issue_id)
+                 if m.status == "stored" and m.kind == "photo" and m.path]
+        before = next((m for m in media if m.role == "report"), None)
+        after = next((m for m in reversed(media) if m.role == "after"), None)
+        if before is None or before.path is None:
+            return None
+        root = Path(self.config.media_dir)
+        first = await asyncio.to_thread((root / before.path).read_bytes)
+        second = None
+        if after is not None and after.path is not None:
+            second = await asyncio.to_thread((root / after.path).read_bytes)
+        lang = self.config.language
+        labels = (t(lang, "verify.before"), t(lang, "verify.after"))
+        data = await asyncio.to_thread(before_after, first, second, labels=labels)
+        path = await asyncio.to_thread(store_bytes, root, data, ".jpg")
+        return str(path.relative_to(root))

@@ -1,0 +1,418 @@
+"""A resident's private report, at most four steps: place (skipped with a QR code), what
+happened (text, photos, voice, location), category (pre-selected), confirm. ``/cancel``
+always works; the draft lives in persisted user data, so it survives a restart."""
+
+from __future__ import annotations
+
+import html
+import warnings
+from asyncio import to_thread
+from pathlib import Path
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.domain.classify import classify
+from bot.domain.emergency import emergencies
+from bot.domain.model import Place
+from bot.errors import UserError
+from bot.i18n import t
+from bot.media import MediaRejected, reencode_image, store_bytes
+from bot.services.issues import IncomingMedia
+from bot.services.messages import split_message
+from bot.services.residents import place_label
+from handlers.common import display_name, reply, user_language
+from handlers.context import Ctx
+from handlers.group_intake import seconds
+from storage import grids
+
+PLACE, COLLECT, CATEGORY, CONFIRM = "place", "collect", "category", "confirm"
+MAX_TEXT = 4000
+MAX_PHOTOS = 9
+_CONTENT = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.VOICE | filters.LOCATION \
+    | filters.Document.ALL
+
+
+def _draft(ctx: Ctx) -> dict[str, Any]:
+    assert ctx.user_data is not None
+    draft: dict[str, Any] = ctx.user_data.setdefault("draft", {})
+    return draft
+
+
+def _clear(ctx: Ctx) -> None:
+    assert ctx.user_data is not None
+    ctx.user_data.pop("draft", None)
+
+
+def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+    )
+
+
+async def _say(update: Update, ctx: Ctx, key: str, markup: InlineKeyboardMarkup | None = None,
+               **params: Any) -> None:
+    """Through the outbox like every send; one answer per key and update, so a reprocessed
+    update says nothing twice."""
+    text = t(user_language(ctx, update.effective_user), key, **params)
+    await reply(update, ctx, text, part=key, html=True,
+                markup=markup.to_dict() if markup else None, quote=False)
+
+
+async def on_start(update: Update, ctx: Ctx) -> str | int:
+    user = update.effective_user
+    assert user is not None
+    services = ctx.services
+    await services.roster.seen(
+        user.id, display_name(user), user.username, user.language_code, started_bot=True
+    )
+    _clear(ctx)
+    code = ctx.args[0] if ctx.args else None
+    if code is None and (await services.roster.is_head_anywhere(user.id)
+                         or services.roster.is_coordinator(user.id)):
+        await _say(update, ctx, "start.greeting", name=html.escape(display_name(user)),
+                   user_id=user.id)
+        return ConversationHandler.END
+    if code is not None:
+        try:
+            grid_key, place = await services.qr.resolve(code)
+        except UserError as refused:
+            await _say(update, ctx, refused.key)
+        else:
+            grid = await services.roster.grid(grid_key)
+            draft = _draft(ctx)
+            draft.update(grid=grid_key, building=place.building, unit=place.unit)
+            lang = user_language(ctx, user)
+            await _say(update, ctx, "resident.welcome_place",
+                       grid=html.escape(grid.name if grid else grid_key),
+                       place=place_label(lang, place.building, place.unit))
+            return COLLECT
+    return await _ask_place(update, ctx)
+
+
+async def on_first_message(update: Update, ctx: Ctx) -> str:
+    """A resident who simply writes to the bot starts a report; what they sent is kept."""
+    _clear(ctx)
+    await _take(update, ctx)
+    return await _ask_place(update, ctx)
+
+
+async def _ask_place(update: Update, ctx: Ctx) -> str:
+    services = ctx.services
+    all_grids = [g for g in await services.roster.all_grids() if g.active]
+    draft = _draft(ctx)
+    if len(all_grids) == 1:
+        draft["grid"] = all_grids[0].key
+    if not draft.get("grid"):
+        rows = [[(g.name, f"rpt:g:{g.key}")] for g in all_grids]
+        await _say(update, ctx, "resident.choose_grid", _kb(rows))
+        return PLACE
+    await _place_buttons(update, ctx, draft["grid"])
+    return PLACE
+
+
+async def _place_buttons(update: Update, ctx: Ctx, grid_key: str) -> None:
+    lang = user_language(ctx, update.effective_user)
+    places = await grids.known_places(ctx.services.store, grid_key)
+    rows: list[list[tuple[str, str]]] = []
+    row: list[tuple[str, str]] = []
+    for building, unit in places:
+        row.append((place_label(lang, building, unit), f"rpt:p:{Place(building, unit).label()}"))
+        if len(row) == 2:
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    rows.append([(t(lang, "resident.place_unknown"), "rpt:p:-")])
+    await _say(update, ctx, "resident.choose_place", _kb(rows))
+
+
+async def on_grid(update: Update, ctx: Ctx) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    key = query.data.split(":", 2)[2]
+    if await ctx.services.roster.grid(key) is None:
+        raise UserError("grid.unknown", key=key[:32])
+    _draft(ctx)["grid"] = key
+    await _place_buttons(update, ctx, key)
+    return PLACE
+
+
+async def on_place(update: Update, ctx: Ctx) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    label = query.data.split(":", 2)[2]
+    place = Place() if label == "-" else Place.parse_label(label)
+    return await _placed(update, ctx, place)
+
+
+async def on_place_text(update: Update, ctx: Ctx) -> str:
+    """A place typed as "3-2" or "3号楼2单元" works as well as the buttons."""
+    message = update.effective_message
+    assert message is not None
+    place = classify(message.text or "", ctx.services.categories).place
+    if place is None:
+        await _say(update, ctx, "resident.place_again")
+        return PLACE
+    return await _placed(update, ctx, place)
+
+
+async def _placed(update: Update, ctx: Ctx, place: Place) -> str:
+    draft = _draft(ctx)
+    draft.update(building=place.building, unit=place.unit)
+    lang = user_language(ctx, update.effective_user)
+    await _say(update, ctx, "resident.describe",
+               place=place_label(lang, place.building, place.unit))
+    if _has_content(draft):
+        return await _ask_category(update, ctx)
+    return COLLECT
+
+
+def _has_content(draft: dict[str, Any]) -> bool:
+    return bool(draft.get("text") or draft.get("media") or draft.get("lat") is not None)
+
+
+async def on_content(update: Update, ctx: Ctx) -> str:
+    first = not _has_content(_draft(ctx))
+    if await _take(update, ctx) and first:
+        lang = user_language(ctx, update.effective_user)
+        await _say(update, ctx, "resident.received",
+                   _kb([[(t(lang, "button.next"), "rpt:next")]]))
+    return COLLECT
+
+
+async def _take(update: Update, ctx: Ctx) -> bool:
+    """Add one message to the draft; refuse clearly what cannot be taken (and keep going)."""
+    message = update.effective_message
+    assert message is not None
+    draft = _draft(ctx)
+    text = message.text or message.caption or ""
+    if text:
+        combined = (draft.get("text", "") + "\n" + text).strip()
+        if len(combined) > MAX_TEXT:
+            await _say(update, ctx, "resident.too_long", limit=MAX_TEXT)
+            return False
+        draft["text"] = combined
+        for key in emergencies(text):
+            if key not in draft.setdefault("warned", []):
+                draft["warned"].append(key)
+                await _say(update, ctx, key)
+    if message.location:
+        draft["lat"], draft["lon"] = message.location.latitude, message.location.longitude
+    if message.photo or message.document or message.voice:
+        try:
+            media = await _keep_file(message, ctx, draft)
+        except MediaRejected as rejected:
+            await _say(update, ctx, rejected.key)
+            return bool(text)
+        draft.setdefault("media", []).append(media)
+    return True
+
+
+async def _keep_file(message: Message, ctx: Ctx, draft: dict[str, Any]) -> dict[str, Any]:
+    """Download and check the file now, so a resident hears at once if it cannot be used."""
+    config = ctx.services.config
+    if message.voice:
+        item: Any = message.voice
+        kind = "voice"
+    elif message.photo:
+        item, kind = message.photo[-1], "photo"
+    else:
+        assert message.document is not None
+        if not (message.document.mime_type or "").startswith("image/"):
+            raise MediaRejected("media.not_image")
+        item, kind = message.document, "photo"
+    photos = sum(m["kind"] == "photo" for m in draft.get("media", []))
+    if kind == "photo" and photos >= MAX_PHOTOS:
+        raise MediaRejected("resident.too_many_photos")
+    if item.file_size is not None and item.file_size > config.max_photo_bytes:
+        raise MediaRejected("media.too_big")
+    try:
+        file = await item.get_file()
+        data = bytes(await file.download_as_bytearray())
+    except TelegramError as exc:
+        raise MediaRejected("media.too_big" if "too big" in str(exc).lower()
+                            else "media.unavailable") from exc
+    root = Path(config.media_dir)
+    record: dict[str, Any] = {"kind": kind, "file_id": item.file_id,
+                              "file_unique_id": item.file_unique_id, "file_size": item.file_size}
+    if kind == "photo":
+        image = await to_thread(reencode_image, data, max_bytes=config.max_photo_bytes)
+        path = await to_thread(store_bytes, root, image.data, ".jpg")
+        record.update(sha256=image.sha256, width=image.width, height=image.height)
+    else:
+        path = await to_thread(store_bytes, root, data, ".ogg")
+        record["duration"] = seconds(message.voice.duration) if message.voice else 0
+    record["path"] = str(path.relative_to(root))
+    return record
+
+
+async def on_next(update: Update, ctx: Ctx) -> str:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if not _has_content(_draft(ctx)):
+        await _say(update, ctx, "resident.empty")
+        return COLLECT
+    return await _ask_category(update, ctx)
+
+
+async def _ask_category(update: Update, ctx: Ctx) -> str:
+    services = ctx.services
+    lang = user_language(ctx, update.effective_user)
+    draft = _draft(ctx)
+    guess = classify(draft.get("text", ""), services.categories).category.key
+    draft.setdefault("category", guess)
+    rows = []
+    row: list[tuple[str, str]] = []
+    for category in services.categories:
+        mark = "✅ " if category.key == draft["category"] else ""
+        row.append((mark + category.label(lang), f"rpt:c:{category.key}"))
+        if len(row) == 2:
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    await _say(update, ctx, "resident.choose_category", _kb(rows))
+    return CATEGORY
+
+
+async def on_category(update: Update, ctx: Ctx) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    key = query.data.split(":", 2)[2]
+    services = ctx.services
+    try:
+        category = services.issues.category(key)
+    except KeyError:
+        raise UserError("button.unknown") from None
+    draft = _draft(ctx)
+    draft["category"] = category.key
+    lang = user_language(ctx, update.effective_user)
+    media = draft.get("media", [])
+    grid = await services.roster.grid(draft["grid"])
+    await _say(
+        update, ctx, "resident.confirm",
+        _kb([[(t(lang, "button.submit"), "rpt:ok")],
+             [(t(lang, "button.change_category"), "rpt:next"),
+              (t(lang, "button.cancel"), "rpt:cancel")]]),
+        grid=html.escape(grid.name if grid else draft["grid"]),
+        place=place_label(lang, draft.get("building", ""), draft.get("unit", "")),
+        category=category.label(lang), text=html.escape(draft.get("text", "")[:500]) or "—",
+        photos=sum(m["kind"] == "photo" for m in media),
+        voices=sum(m["kind"] == "voice" for m in media),
+    )
+    return CONFIRM
+
+
+async def on_submit(update: Update, ctx: Ctx) -> int:
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    user = query.from_user
+    draft = _draft(ctx)
+    services = ctx.services
+    number = await services.residents.submit(
+        user_id=user.id, chat_id=query.message.chat.id, message_id=query.message.message_id,
+        grid_key=draft["grid"], place=Place(draft.get("building", ""), draft.get("unit", "")),
+        category=draft["category"], text=draft.get("text", ""),
+        media=tuple(
+            IncomingMedia(m["kind"], m["file_id"], m["file_unique_id"], m.get("file_size"),
+                          m.get("duration"), m["path"], m.get("sha256"), m.get("width"),
+                          m.get("height"))
+            for m in draft.get("media", [])
+        ),
+        latitude=draft.get("lat"), longitude=draft.get("lon"),
+    )
+    await query.answer()
+    _clear(ctx)
+    services.wake_outbox()
+    await _say(update, ctx, "resident.submitted", number=number)
+    return ConversationHandler.END
+
+
+async def on_cancel(update: Update, ctx: Ctx) -> int:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    _clear(ctx)
+    await _say(update, ctx, "resident.cancelled")
+    return ConversationHandler.END
+
+
+async def on_stray_button(update: Update, ctx: Ctx) -> None:
+    """A button of an earlier step pressed later: say where we are instead of silence."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(t(user_language(ctx, query.from_user), "resident.stale_button"),
+                       show_alert=True)
+
+
+def conversation() -> ConversationHandler[Ctx]:
+    private = filters.ChatType.PRIVATE
+    cancel: list[BaseHandler[Update, Ctx, Any]] = [
+        CommandHandler("cancel", on_cancel, filters=private),
+        CallbackQueryHandler(on_cancel, pattern=r"^rpt:cancel$"),
+        CommandHandler("start", on_start, filters=private),
+    ]
+    # PTB warns that per_message=False cannot track buttons per message: here each step's
+    # buttons are checked against the step itself, which is what we want.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler("start", on_start, filters=private),
+                MessageHandler(private & _CONTENT, on_first_message),
+            ],
+            states={
+                PLACE: [CallbackQueryHandler(on_grid, pattern=r"^rpt:g:"),
+                        CallbackQueryHandler(on_place, pattern=r"^rpt:p:"),
+                        MessageHandler(private & filters.TEXT & ~filters.COMMAND,
+                                       on_place_text)],
+                COLLECT: [MessageHandler(private & _CONTENT, on_content),
+                          CallbackQueryHandler(on_next, pattern=r"^rpt:next$")],
+                CATEGORY: [CallbackQueryHandler(on_category, pattern=r"^rpt:c:"),
+                           MessageHandler(private & _CONTENT, on_content)],
+                CONFIRM: [CallbackQueryHandler(on_submit, pattern=r"^rpt:ok$"),
+                          CallbackQueryHandler(on_next, pattern=r"^rpt:next$")],
+            },
+            fallbacks=[*cancel, CallbackQueryHandler(on_stray_button, pattern=r"^rpt:")],
+            name="resident_report",
+            persistent=True,
+            allow_reentry=False,  # content mid-report belongs to the report; /start is a fallback
+        )
+
+
+async def cmd_my(update: Update, ctx: Ctx) -> None:
+    """A resident's own issues; nobody sees anyone else's here."""
+    user = update.effective_user
+    assert user is not None
+    services = ctx.services
+    lang = user_language(ctx, user)
+    rows = await services.residents.mine(user.id)
+    if not rows:
+        await _say(update, ctx, "my.none")
+        return
+    lines = [t(lang, "my.header", count=len(rows))]
+    for row in rows:
+        lines.append(t(lang, "my.line", number=row.id,
+                       category=html.escape(services.issues.category(row.category).label(lang)),
+                       place=place_label(lang, row.building, row.unit),
+                       status=t(lang, f"status.{row.status}")))
+    for i, chunk in enumerate(split_message(lines)):
+        await reply(update, ctx, chunk, part=i, html=True, quote=False)
+
+
+def handlers() -> list[BaseHandler[Update, Ctx, Any]]:
+    return [conversation(), CommandHandler("my", cmd_my, filters=filters.ChatType.PRIVATE)]
