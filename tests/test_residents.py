@@ -264,3 +264,103 @@ async def test_the_rate_limit_refuses_politely(make_bot: Callable[..., Bot]) -> 
         assert alert["show_alert"] and "这一小时已经反映了 2 件" in alert["text"]
     finally:
         await bot.stop()
+
+
+async def _code(bot: Bot, place: str = "3-2") -> str:
+    from bot.domain.model import Place
+
+    assert bot.runner is not None
+    return await bot.runner.services.qr.issue("songhe-1", Place.parse_label(place), COORDINATOR)
+
+
+async def test_a_deep_link_prefills_the_place(bot: Bot) -> None:
+    code = await _code(bot)
+    bot.emu.send_text(RESIDENT, RESIDENT, f"/start {code}")
+    await bot.settled()
+    assert "松鹤社区第一网格 · 3号楼2单元" in bot.replies(RESIDENT)[-1]
+    bot.emu.send_text(RESIDENT, RESIDENT, "楼道堆满了纸箱")
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:next")
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:c:clutter")
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:ok")
+    await bot.settled()
+    (issue,) = bot.issues()
+    assert (issue["building"], issue["unit"]) == ("3", "2")
+    # With a QR code: three steps (what, category, confirm); the place was never asked.
+    assert not any("rpt:p:" in d for m in bot.emu.bot_messages(RESIDENT) for _, d in m.buttons())
+
+
+async def test_malformed_forged_and_revoked_codes_get_a_clear_answer(bot: Bot) -> None:
+    code = await _code(bot)
+    assert bot.runner is not None
+    from bot.domain.model import Place
+
+    await bot.runner.services.qr.revoke("songhe-1", Place("3", "2"))
+    for payload, expected in (
+        ("not a code!", "这个二维码无效"),
+        ("q" + "A" * 20, "这个二维码无效"),  # well-formed, but never issued: forged
+        (code, "这个二维码已停用"),
+    ):
+        bot.emu.send_text(RESIDENT, RESIDENT, f"/start {payload}")
+        await bot.settled()
+        answers = bot.replies(RESIDENT)[-2:]
+        assert expected in answers[0], answers
+        assert "rpt:p:3-2" in bot.buttons(RESIDENT)  # they can still choose the place
+    assert bot.issues() == []
+
+
+async def _at_collect(bot: Bot) -> None:
+    bot.emu.send_text(RESIDENT, RESIDENT, "/start")
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:p:3-2")
+    await bot.settled()
+
+
+async def test_bad_input_gets_a_clear_answer_and_changes_nothing(bot: Bot) -> None:
+    import io
+    import struct
+    import zlib
+
+    emu = bot.emu
+    await _at_collect(bot)
+    emu.send_text(RESIDENT, RESIDENT, "字" * 4001)
+    await bot.settled()
+    assert "文字太长了" in bot.replies(RESIDENT)[-1]
+    emu.send_document(RESIDENT, RESIDENT, b"%PDF-1.4 not an image", file_name="a.pdf",
+                      mime_type="application/pdf")
+    await bot.settled()
+    assert "这不是图片文件" in bot.replies(RESIDENT)[-1]
+    emu.send_document(RESIDENT, RESIDENT, b"garbage", file_name="x.jpg", mime_type="image/jpeg")
+    await bot.settled()
+    assert "这不是图片文件" in bot.replies(RESIDENT)[-1]
+    emu.send_document(RESIDENT, RESIDENT, b"", file_name="huge.jpg", mime_type="image/jpeg",
+                      declared_size=25_000_000)
+    await bot.settled()
+    assert "文件太大" in bot.replies(RESIDENT)[-1]
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    bomb = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 1, 0, 0,
+                                                               0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 7501 * 10)) + chunk(b"IEND", b""))
+    emu.send_document(RESIDENT, RESIDENT, bomb, file_name="bomb.png", mime_type="image/png")
+    await bot.settled()
+    assert "图片尺寸过大" in bot.replies(RESIDENT)[-1]
+    for i in range(10):
+        out = io.BytesIO()
+        from PIL import Image
+
+        Image.new("RGB", (20, 20), (i * 20, 0, 0)).save(out, "JPEG")
+        emu.send_photo(RESIDENT, RESIDENT, out.getvalue())
+    await bot.settled()
+    assert "照片最多 9 张" in bot.replies(RESIDENT)[-1]
+    bot.press(RESIDENT, RESIDENT, "rpt:next")
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:c:other")
+    await bot.settled()
+    assert "照片 9 · 语音 0" in bot.replies(RESIDENT)[-1]
+    assert bot.issues() == []  # nothing is recorded until the resident confirms
