@@ -89,13 +89,16 @@ def before_after(before: bytes, after: bytes | None, *, labels: tuple[str, str])
 
 
 def _shape(count: int, columns: int, tile: int) -> tuple[int, int, int]:
-    """Columns, rows and tile size that Telegram accepts as one photo."""
-    tile = min(max(tile, 64), 480)
-    columns = min(max(columns, 1), count)
-    rows = math.ceil(count / columns)
-    while (columns + rows) * tile > TELEGRAM_MAX_SIDES or rows > 20 * columns:
+    """Columns, rows and tile size that Telegram accepts as one photo.
+
+    At most 10 columns, no more than 20 rows per column (Telegram's 1:20 aspect limit), and
+    tiles shrunk until width plus height stays within 10,000 pixels.
+    """
+    columns = min(max(columns, 1), 10, count)
+    while math.ceil(count / columns) > 20 * columns:
         columns += 1
-        rows = math.ceil(count / columns)
+    rows = math.ceil(count / columns)
+    tile = min(max(tile, 64), 480, TELEGRAM_MAX_SIDES // (columns + rows))
     return columns, rows, tile
 
 
