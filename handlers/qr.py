@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
+from bot.config import GRID_KEY_RE
 from bot.domain.model import Place
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services.qr import deep_link
-from handlers.commands import GRID_KEY
 from handlers.common import chat_language, reply_key, thread_of
 from handlers.context import Ctx
 
@@ -40,11 +40,11 @@ async def cmd_qr(update: Update, ctx: Ctx) -> None:
     if revoke:
         args.pop()
     if chat.type == "private":
-        if len(args) != 2 or not GRID_KEY.match(args[0]):
+        if len(args) != 2 or not GRID_KEY_RE.match(args[0]):
             raise UserError("qr.usage_private")
         grid = await services.roster.grid(args[0])
         if grid is None:
-            raise UserError("grid.unknown", key=args[0])
+            raise UserError("qr.unknown_grid", grid=args[0])
     else:
         if len(args) != 1:
             raise UserError("qr.usage")
