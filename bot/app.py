@@ -7,7 +7,6 @@ PTB's Updater is not used (see bot.adapters.inbox); ``Runner`` plays the part of
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +46,7 @@ def build_application(
     *,
     clock: Clock | None = None,
     limits: RateLimits | None = None,
-    request_timeout: float = 10.0,
+    request_timeout: float = 30.0,
 ) -> App:
     limits = limits or RateLimits()
     services = Services.create(config, clock or SystemClock())
@@ -57,7 +56,8 @@ def build_application(
         .base_url(config.api_base_url)
         .base_file_url(config.file_base_url)
         .updater(None)
-        # A send that gets no answer in time is retried by the outbox (at-least-once).
+        # A send that gets no answer in time is retried by the outbox (at-least-once), so
+        # the timeout is generous: a retry after a slow answer would post a second copy.
         .read_timeout(request_timeout)
         .context_types(ContextTypes(context=Ctx, bot_data=BotData))
         .defaults(Defaults(tzinfo=config.tz))
@@ -87,18 +87,22 @@ async def _post_shutdown(app: App) -> None:
 
 
 class Runner:
-    """Starts the application and the three loops (inbox, outbox, media); stops them cleanly."""
+    """Plays ``run_polling``'s part: starts the application and our loops (fetch, inbox,
+    outbox, media), catches up on what was missed, and stops it all cleanly."""
 
     def __init__(self, app: App) -> None:
         self.app = app
         services = app.bot_data.services
         self.services = services
         config = services.config
-        self.feeder = InboxFeeder(app, services.store, services.clock, config.poll_timeout)
+        self.feeder = InboxFeeder(
+            app, services.store, services.clock, config.poll_timeout, services.failed_updates
+        )
         self.sender = OutboxSender(
             app.bot, services.store, services.clock,
             render_card=lambda issue_id: render_card(services, issue_id),
-            on_chat_lost=services.chat_lost, media_dir=config.media_dir,
+            on_chat_lost=services.chat_lost, on_chat_moved=services.roster.chat_migrated,
+            media_dir=config.media_dir,
         )
         self.media = MediaFetcher(
             app.bot, services.store, services.clock, config.media_dir, config.max_photo_bytes,
@@ -111,7 +115,8 @@ class Runner:
     async def start(self) -> None:
         app = self.app
         await app.initialize()
-        await _post_init(app)
+        if app.post_init is not None:
+            await app.post_init(app)
         await app.start()
         # getUpdates is refused while a webhook is set; keep whatever updates wait.
         await app.bot.delete_webhook(drop_pending_updates=False)
@@ -148,14 +153,19 @@ class Runner:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # noqa: BLE001 - already logged by _crashed; stop the rest
+                log.debug("loop %s had stopped with an error", task.get_name())
         self._tasks.clear()
         app = self.app
         if app.running:
             await app.stop()
         await app.shutdown()
-        await _post_shutdown(app)
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
 
     async def settled(self, timeout: float = 20.0) -> None:
         """Wait until inbox, outbox and media have nothing left to do (tests and the demo)."""

@@ -16,25 +16,22 @@ from bot.config import ConfigError, check_config, load_config
 log = logging.getLogger("fiveheads")
 
 
-class TokenMask(logging.Filter):
-    """Belt and braces: whatever a library logs, the token never reaches the log."""
+class TokenMask(logging.Formatter):
+    """Belt and braces: whatever a library logs, message or traceback (a Bot API URL in an
+    exception), the token never reaches the log."""
 
     def __init__(self, token: str) -> None:
-        super().__init__()
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
         self.token = token
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token and self.token in message:
-            record.msg = message.replace(self.token, "<token>")
-            record.args = ()
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text.replace(self.token, "<token>") if self.token else text
 
 
 def setup_logging(token: str = "", level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(TokenMask(token))
+    handler.setFormatter(TokenMask(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -38,3 +38,9 @@ def iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def as_timedelta(value: float | timedelta) -> timedelta:
+    """PTB is moving durations (retry_after, voice duration) from numbers to timedelta; the
+    bot opts in, and this accepts both."""
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))

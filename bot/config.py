@@ -22,9 +22,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.i18n import LANGUAGES
+
 __all__ = [
     "CATEGORY_KINDS",
-    "LANGUAGES",
     "PRIORITIES",
     "ROLES",
     "TOKEN_ENV",
@@ -42,14 +43,13 @@ TOKEN_ENV = "FIVEHEADS_TOKEN"
 ROLES = ("community", "police", "grid", "building", "unit")
 CATEGORY_KINDS = ("public_event", "dispute", "request", "wish")
 PRIORITIES = ("urgent", "priority", "normal", "planned")
-LANGUAGES = ("zh", "en")
 
 # Telegram refuses bot downloads above 20 MB, so a larger cap could never be honoured.
 TELEGRAM_DOWNLOAD_LIMIT = 20_000_000
 
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 # Keys end up in callback data (64 bytes) and deep links, so they stay short and ASCII.
-_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+GRID_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _KEY_RULE = "must be 1-32 of a-z, 0-9, _ and -, starting with a letter or digit"
 _BUILDING_RE = re.compile(r"^\d+$")
 _UNIT_RE = re.compile(r"^\d+-\d+$")
@@ -476,7 +476,7 @@ def _read_head(table: _Table) -> HeadConfig:
 def _read_grid(table: _Table) -> GridConfig:
     """A grid with its heads; one head per role and place, so dispatch is never ambiguous."""
     key = table.string("key")
-    if not _KEY_RE.match(key):
+    if not GRID_KEY_RE.match(key):
         raise table.error("key", _KEY_RULE)
     name = table.string("name")
     chat_id = table.integer("chat_id", 0, high=-1) if table.has("chat_id") else None
@@ -497,7 +497,7 @@ def _read_grid(table: _Table) -> GridConfig:
 def _read_category(table: _Table) -> CategoryConfig:
     """A category row of [[categories]]."""
     key = table.string("key")
-    if not _KEY_RE.match(key):
+    if not GRID_KEY_RE.match(key):
         raise table.error("key", _KEY_RULE)
     return CategoryConfig(
         key=key,
@@ -582,7 +582,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
         album_quiet_seconds=intake.number(
             "album_quiet_seconds", Config.album_quiet_seconds, low=0.05, high=60
         ),
-        poll_timeout=telegram.integer("poll_timeout", Config.poll_timeout, low=0, high=50),
+        poll_timeout=telegram.integer("poll_timeout", Config.poll_timeout, low=1, high=50),
         max_photo_bytes=intake.integer(
             "max_photo_bytes", Config.max_photo_bytes, low=1, high=TELEGRAM_DOWNLOAD_LIMIT
         ),

@@ -42,7 +42,7 @@ def language_for(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
     return default
 
 
-def t(language: str, key: str, **params: Any) -> str:
+def t(language: str, key: str, /, **params: Any) -> str:
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
     template = catalog(lang).get(key)
     if template is None:

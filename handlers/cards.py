@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from telegram import Update
@@ -22,6 +23,8 @@ from handlers.group_intake import HASHTAG
 PRIORITY_ICON = {"urgent": "🔴", "priority": "🟠", "normal": "🟢", "planned": "🔵"}
 TEXT_LIMIT = 800  # the card quotes the report; the whole report stays in /show and the log
 REJECT_REASONS = ("duplicate", "not_actionable", "out_of_scope")
+ISSUE_NUMBER = re.compile(r"[0-9]{1,12}")
+USER_ID = re.compile(r"[0-9]{1,15}")
 
 
 def button(text: str, data: str) -> dict[str, str]:
@@ -56,13 +59,14 @@ async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str,
         lines.append(t(lang, "card.reporter", name=html.escape(row.reporter_name or "")))
     if row.assignee_user_id is not None:
         name = await services.roster.name_of(row.grid_key, row.assignee_user_id)
-        role = t(lang, f"role.{row.assignee_role}") if row.assignee_role else ""
+        role = t(lang, f"role.{row.assignee_role}") if row.assignee_role else t(
+            lang, "relay.coordinator")
         lines.append(t(lang, "card.assignee", mention=mention_html(row.assignee_user_id, name),
                        role=role))
-        if row.assignee_role and row.assignee_role != row.wanted_role and row.status in (
-            "open", "assigned"
-        ):
-            lines.append(t(lang, "card.fell_back", wanted=t(lang, f"role.{row.wanted_role}")))
+        why = await services.issues.fell_back(row.id) if row.status == "assigned" else None
+        if why is not None:
+            key = "card.fell_back" if why == "vacant" else "card.fell_back_place"
+            lines.append(t(lang, key, wanted=t(lang, f"role.{row.wanted_role}")))
     else:
         lines.append(t(lang, "card.nobody", wanted=t(lang, f"role.{row.wanted_role}")))
     text = HASHTAG.sub("", row.text).strip()
@@ -114,7 +118,8 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     services = ctx.services
     lang = user_language(ctx, query.from_user)
     parts = query.data.split(":")
-    if len(parts) not in (3, 4) or not parts[2].isdigit():
+    # Only ASCII digits of a sane length: "²" or a 25-digit id must not reach int() or SQL.
+    if len(parts) not in (3, 4) or not ISSUE_NUMBER.fullmatch(parts[2]):
         raise UserError("button.unknown")
     verb, issue_id = parts[1], int(parts[2])
     arg = parts[3] if len(parts) == 4 else ""
@@ -137,7 +142,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
         ]
         await _menu(services, update, issue_id, choices, lang)
         await query.answer(t(lang, "menu.assign"))
-    elif verb == "assignto" and arg.isdigit():
+    elif verb == "assignto" and USER_ID.fullmatch(arg):
         await services.issues.act(
             issue_id, Action.ASSIGN, user_id, target=int(arg), chat_id=chat_id,
             message_id=message_id,

@@ -15,6 +15,7 @@ from telegram import (
 from telegram.ext import Application, BaseHandler, CommandHandler, filters
 
 from bot.clock import parse_iso
+from bot.config import GRID_KEY_RE
 from bot.errors import UserError
 from bot.i18n import LANGUAGES, t
 from bot.services import messages
@@ -23,9 +24,8 @@ from handlers.cards import place_text, render_card
 from handlers.common import chat_language, display_name, reply, reply_key
 from handlers.context import Ctx
 
-GRID_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-PRIVATE_COMMANDS = ("start", "my", "cancel", "help", "open", "show")
-GROUP_COMMANDS = ("report", "open", "show", "bind", "help")
+PRIVATE_COMMANDS = ("start", "my", "cancel", "help", "open", "show", "qr")
+GROUP_COMMANDS = ("report", "open", "show", "bind", "qr", "help")
 
 
 async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
@@ -71,7 +71,7 @@ async def cmd_bind(update: Update, ctx: Ctx) -> None:
     if chat.type == "private":
         raise UserError("bind.group_only")
     args = ctx.args or []
-    if len(args) != 1 or not GRID_KEY.match(args[0]):
+    if len(args) != 1 or not GRID_KEY_RE.match(args[0]):
         raise UserError("bind.usage")
     key = args[0]
     existing = await services.roster.grid(key)

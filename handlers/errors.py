@@ -23,6 +23,8 @@ async def on_error(update: object, ctx: Ctx) -> None:
         return
     if not isinstance(error, UserError):
         log.error("update %s failed", update.update_id, exc_info=error)
+        # The inbox tries it again; the user is told once (the reply is keyed by update).
+        ctx.services.failed_updates.add(update.update_id)
         error = UserError("error.internal")
     query = update.callback_query
     if query is not None:

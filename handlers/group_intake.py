@@ -8,12 +8,15 @@ from datetime import timedelta
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CommandHandler, JobQueue, MessageHandler, filters
 
+from bot.domain.classify import classify
+from bot.domain.emergency import hints
 from bot.errors import UserError
+from bot.i18n import t
 from bot.services.issues import IncomingMedia, Report
-from handlers.common import display_name, thread_of
+from handlers.common import chat_language, display_name, reply, thread_of
 from handlers.context import Ctx
 
-HASHTAG = re.compile(r"#(随手拍|report)", re.IGNORECASE)
+HASHTAG = re.compile(r"#(随手拍|report)(?![A-Za-z0-9_])", re.IGNORECASE)
 
 
 def seconds(duration: int | timedelta) -> int:
@@ -65,10 +68,26 @@ def _via(message: Message) -> str:
     return "hashtag"
 
 
+async def warn_emergencies(update: Update, ctx: Ctx, text: str) -> None:
+    """Gas, fire, violence, a medical emergency: say whom to call at once, before anything."""
+    services = ctx.services
+    lang = chat_language(ctx, update)
+    category = classify(text, services.categories).category
+    keys, category_hint = hints(text, category, lang)
+    for key in keys:
+        await reply(update, ctx, t(lang, key), part=key)
+    if category_hint:
+        await reply(update, ctx, category_hint, part="category-hint")
+
+
 async def on_group_report(update: Update, ctx: Ctx) -> None:
     message = update.effective_message
     assert message is not None
     services = ctx.services
+    grid = await services.roster.grid_of_chat(message.chat_id)
+    if grid is None and not (message.text or message.caption or "").strip():
+        return  # a bare photo in a group that is no grid's: not necessarily a report
+    await warn_emergencies(update, ctx, message.text or message.caption or "")
     result = await services.issues.report(
         report_from(message, _via(message)), defer_card=bool(message.media_group_id)
     )
@@ -112,7 +131,13 @@ async def cmd_report(update: Update, ctx: Ctx) -> None:
         grid.key, user.id
     ):
         raise UserError("perm.not_head")
-    await services.issues.report(report_from(target, "command", reported_by=user.id))
+    if (target.from_user is None or target.from_user.is_bot or target.forum_topic_created
+            or target.message_id == message.message_thread_id):
+        # In a forum topic a bare /report "replies" to the topic's opening service message.
+        raise UserError("report.need_reply")
+    result = await services.issues.report(report_from(target, "command", reported_by=user.id))
+    if not result.created:
+        raise UserError("report.already", number=result.issue_id)
     services.wake_outbox()
     services.wake_media()
 

@@ -302,6 +302,9 @@ async def on_category(update: Update, ctx: Ctx) -> str:
     draft = _draft(ctx)
     draft["category"] = category.key
     lang = user_language(ctx, update.effective_user)
+    if category.emergency_hint(lang):
+        await reply(update, ctx, category.emergency_hint(lang), part="category-hint",
+                    quote=False)
     media = draft.get("media", [])
     grid = await services.roster.grid(draft["grid"])
     await _say(

@@ -66,8 +66,27 @@ async def all_grids(store: Store) -> list[GridRow]:
 
 
 async def migrate_chat(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id: int) -> None:
-    """A group upgraded to a supergroup keeps its grid (SPEC §8)."""
+    """A group upgraded to a supergroup keeps its grid, its cards and its pending messages
+    (SPEC §8): every place that names the old chat id is moved to the new one."""
     await conn.execute("UPDATE grids SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
+    await conn.execute(
+        "UPDATE issues SET card_chat_id = ? WHERE card_chat_id = ?", (new_chat_id, old_chat_id)
+    )
+    await conn.execute(
+        "UPDATE issues SET source_chat_id = ? WHERE source_chat_id = ?",
+        (new_chat_id, old_chat_id),
+    )
+    await conn.execute(
+        "UPDATE OR IGNORE issue_messages SET chat_id = ? WHERE chat_id = ?",
+        (new_chat_id, old_chat_id),
+    )
+    await conn.execute(
+        """UPDATE outbox SET chat_id = ?,
+               payload = CASE WHEN json_extract(payload, '$.chat_id') = ?
+                              THEN json_set(payload, '$.chat_id', ?) ELSE payload END
+           WHERE chat_id = ? AND status = 'pending'""",
+        (new_chat_id, old_chat_id, new_chat_id, old_chat_id),
+    )
 
 
 async def deactivate_chat(conn: aiosqlite.Connection, chat_id: int) -> str | None:

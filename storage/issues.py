@@ -234,7 +234,9 @@ async def media_of(store: Store, issue_id: int) -> list[MediaRow]:
 
 async def media_counts(store: Store, issue_id: int) -> dict[str, int]:
     rows = await store.fetchall(
-        "SELECT kind, COUNT(*) AS n FROM media WHERE issue_id = ? GROUP BY kind", (issue_id,)
+        "SELECT kind, COUNT(*) AS n FROM media WHERE issue_id = ? AND status <> 'rejected'"
+        " GROUP BY kind",
+        (issue_id,),
     )
     return {r["kind"]: int(r["n"]) for r in rows}
 
@@ -302,8 +304,3 @@ async def without_card(store: Store) -> list[IssueRow]:
            ORDER BY i.id"""
     )
     return [_issue(r) for r in rows]
-
-
-async def count(store: Store) -> int:
-    row = await store.fetchone("SELECT COUNT(*) FROM issues")
-    return int(row[0]) if row else 0

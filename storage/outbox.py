@@ -129,3 +129,11 @@ async def issue_of_sent(store: Store, chat_id: int, message_id: int) -> int | No
         (chat_id, message_id),
     )
     return int(row[0]) if row else None
+
+
+async def card_requested_in(conn: aiosqlite.Connection, issue_id: int) -> bool:
+    """Whether the issue's card was ever asked for (inside an open transaction)."""
+    async with conn.execute(
+        "SELECT 1 FROM outbox WHERE issue_id = ? AND kind = 'card' LIMIT 1", (issue_id,)
+    ) as cur:
+        return await cur.fetchone() is not None

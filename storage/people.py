@@ -46,11 +46,6 @@ async def touch_person(
     )
 
 
-async def has_started_bot(store: Store, user_id: int) -> bool:
-    row = await store.fetchone("SELECT started_bot FROM persons WHERE user_id = ?", (user_id,))
-    return bool(row and row["started_bot"])
-
-
 async def replace_config_roles(
     conn: aiosqlite.Connection, grid_key: str, roles: list[RoleRow]
 ) -> None:
@@ -74,3 +69,20 @@ async def roles_in_grid(store: Store, grid_key: str) -> list[RoleRow]:
 async def roles_of_user(store: Store, user_id: int) -> list[RoleRow]:
     rows = await store.fetchall("SELECT * FROM roles WHERE user_id = ?", (user_id,))
     return [_role(r) for r in rows]
+
+
+async def person_in(conn: aiosqlite.Connection, user_id: int) -> Row | None:
+    """A person's row, read inside an open transaction."""
+    async with conn.execute("SELECT * FROM persons WHERE user_id = ?", (user_id,)) as cur:
+        row: Row | None = await cur.fetchone()
+    return row
+
+
+async def holds_role_in(
+    conn: aiosqlite.Connection, grid_key: str, user_id: int, role: str
+) -> bool:
+    async with conn.execute(
+        "SELECT 1 FROM roles WHERE grid_key = ? AND user_id = ? AND role = ?",
+        (grid_key, user_id, role),
+    ) as cur:
+        return await cur.fetchone() is not None

@@ -103,7 +103,7 @@ class Bot:
     config: Config
     clock: FakeClock
     limits: RateLimits | None = None
-    request_timeout: float = 10.0
+    request_timeout: float = 30.0
     runner: Runner | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -46,10 +46,16 @@ def test_run_with_a_bad_config_stops_with_one_line(tmp_path: Path) -> None:
     assert "telegram.token" in result.stderr and "nope" not in result.stderr
 
 
-def test_the_token_is_masked_in_any_log_record(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_token_is_masked_in_messages_and_tracebacks() -> None:
     token = "123456:SECRET-abcdefghijklmnopqrstuvwxyz"
-    record = logging.LogRecord(
-        "httpx", logging.WARNING, __file__, 1, "POST https://x/bot%s/getMe", (token,), None
-    )
-    assert TokenMask(token).filter(record)
-    assert token not in record.getMessage() and "<token>" in record.getMessage()
+    try:
+        raise RuntimeError(f"GET https://api.telegram.org/bot{token}/getMe failed")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord(
+            "httpx", logging.WARNING, __file__, 1, "POST https://x/bot%s/getMe", (token,),
+            sys.exc_info(),
+        )
+    text = TokenMask(token).format(record)
+    assert token not in text and text.count("<token>") == 2

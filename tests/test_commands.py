@@ -122,3 +122,21 @@ async def test_group_upgrade_keeps_the_grid_and_removal_tells_coordinators(bot: 
     await bot.settled()
     assert bot.query("SELECT active FROM grids WHERE key = 'songhe-1'")[0][0] == 0
     assert any("移出" in r for r in bot.replies(COORDINATOR))
+
+
+async def test_cards_follow_a_group_that_became_a_supergroup(bot: Bot) -> None:
+    """Telegram answers a send to the old id with migrate_to_chat_id; the bot moves the
+    grid, the cards and the waiting messages to the new id."""
+    bot.emu.send_photo(GROUP, UNIT_HEAD, jpeg(), caption="3-2 杂物")
+    await bot.settled()
+    new_id = GROUP - 777
+    # The press is handled before the bot hears of the upgrade: its card edit meets
+    # Telegram's "migrated" answer first.
+    bot.emu.press(GROUP, bot.card(1).message_id, UNIT_HEAD, "issue:claim:1")
+    bot.emu.migrate(GROUP, new_id)
+    await bot.settled()
+    assert any(c.status == 400 for c in bot.emu.calls_to("editMessageText"))
+    (issue,) = bot.issues()
+    assert issue["card_chat_id"] == new_id and issue["status"] == "in_progress"
+    card = bot.card(1)
+    assert card.chat_id == new_id and "处理中" in card.plain()

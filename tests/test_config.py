@@ -326,7 +326,7 @@ def test_poll_timeout_range(tmp_path: Path) -> None:
     text = MINIMAL.replace(f'token = "{TOKEN}"', f'token = "{TOKEN}"\npoll_timeout = 51')
     error = error_for(tmp_path, text)
     assert error.key == "telegram.poll_timeout"
-    assert "between 0 and 50" in error.problem
+    assert "between 1 and 50" in error.problem
 
 
 def test_bad_api_url(tmp_path: Path) -> None:

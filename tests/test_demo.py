@@ -48,7 +48,7 @@ def check_morning(output: str) -> None:
     for card, who in zip(cards, ("黄福军（单元长）", "张丽（网格长）", "张丽（网格长）",
                                  "赵强（楼长）"), strict=True):
         assert "👷 负责：" + who in card
-    assert f"[private: 赵强] 🤖 bot: {t('zh', 'ping.private', number=4)}" in output
+    assert f"[private: 赵强] 🤖 bot: {t('zh', 'ping.new', number=4)}" in output
     # Claim, resolved, confirm: the first card is edited in place through to closed.
     edits = [e for e in entries(output) if "✎ bot edited message" in e and " #1 " in e]
     statuses = [re.search(r"状态：(\S+)", e) for e in edits]

@@ -55,6 +55,11 @@ async def test_each_form_makes_exactly_one_issue(bot: Bot) -> None:
     assert len(rows) == 6
     assert rows[5]["source_message_id"] == chatter["message_id"]
     assert len(bot.cards()) == 6
+    assert bot.replies(GROUP).count("这条消息已经登记为 #6。") == 1
+    # /report on the bot's own card is refused: the reporter would be the bot.
+    emu.send_text(GROUP, GRID_HEAD, "/report", reply_to=bot.card(1).message_id)
+    await bot.settled()
+    assert len(bot.issues()) == 6 and "请先回复" in bot.replies(GROUP)[-1]
 
 
 async def test_report_command_needs_a_reply_and_a_head(bot: Bot) -> None:
@@ -81,6 +86,17 @@ async def test_album_of_three_photos_is_one_issue_with_three_photos(bot: Bot) ->
     assert len(photos) == 3
     assert len(bot.cards()) == 1
     assert "照片 3" in bot.card(rows[0]["id"]).plain()
+
+
+async def test_an_album_caption_on_a_later_photo_is_read(bot: Bot) -> None:
+    bot.emu.send_photo(GROUP, GRID_HEAD, jpeg("red"), media_group_id="album-2")
+    bot.emu.send_photo(GROUP, GRID_HEAD, jpeg("blue"), media_group_id="album-2",
+                       caption="3号楼2单元楼道杂物")
+    await bot.settled()
+    (issue,) = bot.issues()
+    assert (issue["category"], issue["unit"], issue["assignee_user_id"]) == ("clutter", "2",
+                                                                              UNIT_HEAD)
+    assert "楼道堆物" in bot.card(issue["id"]).plain()
 
 
 async def test_stored_photo_has_no_exif(bot: Bot) -> None:

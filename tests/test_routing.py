@@ -76,4 +76,5 @@ async def test_a_report_without_a_place_goes_up_to_a_head_who_covers_the_grid(bo
     await bot.settled()
     (issue,) = bot.issues()
     assert issue["assignee_user_id"] == GRID_HEAD
-    assert "未注明位置" in bot.card(issue["id"]).plain()
+    card = bot.card(issue["id"]).plain()
+    assert "未注明位置" in card and "没写明楼栋单元" in card and "空缺" not in card

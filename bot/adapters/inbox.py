@@ -10,28 +10,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
-from bot.clock import Clock, iso
+from bot.clock import Clock, as_timedelta, iso
 from storage import inbox
 from storage.db import Store
 
 log = logging.getLogger(__name__)
+App = Application[Any, Any, Any, Any, Any, Any]
+ATTEMPTS = 3  # tries of an update whose handler failed unexpectedly
 
 
 class InboxFeeder:
     def __init__(
-        self, app: Application, store: Store, clock: Clock, poll_timeout: int  # type: ignore[type-arg]
+        self, app: App, store: Store, clock: Clock, poll_timeout: int, failed: set[int]
     ) -> None:
         self.app = app
         self.store = store
         self.clock = clock
         self.poll_timeout = poll_timeout
+        # Update ids whose handler failed unexpectedly, noted by the error handler.
+        self.failed = failed
         self._arrived = asyncio.Event()
-        self.idle = asyncio.Event()
 
     async def fetch_forever(self) -> None:
         offset = await inbox.next_offset(self.store)
@@ -44,37 +48,40 @@ class InboxFeeder:
                     read_timeout=self.poll_timeout + 10,
                     allowed_updates=Update.ALL_TYPES,
                 )
+                if updates:
+                    # Commit before the next call confirms them through its offset.
+                    await inbox.store_updates(
+                        self.store, [u.to_dict() for u in updates], iso(self.clock.now())
+                    )
+                    offset = max(u.update_id for u in updates) + 1
+                    self._arrived.set()
+                backoff = 1.0
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
-                continue
+                await asyncio.sleep(as_timedelta(exc.retry_after).total_seconds())
             except (TimedOut, NetworkError) as exc:
                 log.warning(
                     "getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, backoff
                 )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
-                continue
-            backoff = 1.0
-            if not updates:
-                continue
-            # Commit before the next call confirms them through its offset.
-            await inbox.store_updates(
-                self.store, [u.to_dict() for u in updates], iso(self.clock.now())
-            )
-            offset = max(u.update_id for u in updates) + 1
-            self._arrived.set()
+            except Exception:  # noqa: BLE001 - a 409, a bad token, a full disk: keep trying
+                log.exception("fetching updates failed; retrying in %.0f s", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60.0)
 
     async def process_forever(self) -> None:
         while True:
             self._arrived.clear()
-            rows = await inbox.pending(self.store)
-            if not rows:
-                self.idle.set()
-                await self._arrived.wait()
+            try:
+                rows = await inbox.pending(self.store)
+                for update_id, payload in rows:
+                    await self.process_one(update_id, payload)
+            except Exception:  # noqa: BLE001 - the database hiccuped: the rows stay pending
+                log.exception("processing the inbox failed; retrying")
+                await asyncio.sleep(1.0)
                 continue
-            self.idle.clear()
-            for update_id, payload in rows:
-                await self.process_one(update_id, payload)
+            if not rows:
+                await self._arrived.wait()
 
     async def process_backlog(self) -> int:
         """What waited in the inbox from before a crash, handled before anything new."""
@@ -86,19 +93,30 @@ class InboxFeeder:
         return done
 
     async def process_one(self, update_id: int, payload: dict[str, object]) -> None:
+        """Handle one update; one that failed unexpectedly (a busy or full disk) is tried
+        again a few times before it is recorded as failed. Every step is idempotent."""
         error: str | None = None
-        try:
-            update = Update.de_json(payload, self.app.bot)
-            # Handler errors are caught by the Application and go to our error handler.
-            await self.app.process_update(update)
-            # A conversation step is durable before its update counts as processed.
-            await self.app.update_persistence()
-        except Exception as exc:  # noqa: BLE001 - an unparsable update must not stop the loop
-            log.exception("update %s could not be processed", update_id)
-            error = f"{type(exc).__name__}: {exc}"[:500]
+        failed = self.failed
+        for attempt in range(1, ATTEMPTS + 1):
+            failed.discard(update_id)
+            try:
+                update = Update.de_json(payload, self.app.bot)
+                # Handler errors are caught by the Application and go to our error handler,
+                # which notes the update in `failed` unless it was the user's mistake.
+                await self.app.process_update(update)
+                # A conversation step is durable before its update counts as processed.
+                await self.app.update_persistence()
+            except Exception as exc:  # noqa: BLE001 - an unparsable update must not stop us
+                log.exception("update %s could not be processed", update_id)
+                error = f"{type(exc).__name__}: {exc}"[:500]
+                break
+            if update_id not in failed:
+                error = None
+                break
+            error = "a handler failed"
+            if attempt < ATTEMPTS:
+                await asyncio.sleep(0.5 * attempt)
+        else:
+            log.error("update %s failed %d times; recorded as failed", update_id, ATTEMPTS)
+        failed.discard(update_id)
         await inbox.mark_processed(self.store, update_id, iso(self.clock.now()), error)
-
-
-def _seconds(value: object) -> float:
-    total = getattr(value, "total_seconds", None)
-    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

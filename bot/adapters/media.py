@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from telegram import Bot
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.clock import Clock, iso, parse_iso
 from bot.media import MediaRejected, reencode_image, store_bytes
@@ -24,7 +24,7 @@ from storage.db import Store
 from storage.issues import MediaRow
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 30  # with the backoff capped at an hour: about a day of trying
 
 # Told when a file cannot be kept: (media row, catalog key of the reason).
 Rejected = Callable[[MediaRow, str], Awaitable[None]]
@@ -50,11 +50,16 @@ class MediaFetcher:
     async def run_forever(self) -> None:
         while True:
             self._wake.clear()
-            rows = await issues.pending_media(self.store, iso(self.clock.now()))
-            if rows:
-                self.idle.clear()
+            try:
+                rows = await issues.pending_media(self.store, iso(self.clock.now()))
                 for row in rows:
+                    self.idle.clear()
                     await self.fetch(row)
+            except Exception:  # noqa: BLE001 - a full disk or an odd answer: try again later
+                log.exception("fetching media failed; retrying")
+                await asyncio.sleep(5.0)
+                continue
+            if rows:
                 continue
             self.idle.set()
             due = await issues.next_media_due(self.store)
@@ -81,7 +86,7 @@ class MediaFetcher:
             key = "media.too_big" if "too big" in str(exc).lower() else "media.unavailable"
             await self._reject(row, key)
             return
-        except (RetryAfter, TimedOut, NetworkError) as exc:
+        except (RetryAfter, TimedOut, NetworkError, Forbidden) as exc:
             await self._retry(row, f"{type(exc).__name__}")
             return
         try:
@@ -112,7 +117,7 @@ class MediaFetcher:
         if row.attempts + 1 >= MAX_ATTEMPTS:
             await self._reject(row, "media.unavailable")
             return
-        when = self.clock.now() + timedelta(seconds=min(2 ** row.attempts, 600))
+        when = self.clock.now() + timedelta(seconds=min(2 ** row.attempts, 3600))
         await issues.set_media(
             self.store, row.id,
             {"attempts": row.attempts + 1, "error": error, "next_attempt_at": iso(when)},

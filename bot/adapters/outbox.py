@@ -1,8 +1,10 @@
 """Delivers the outbox: every stored message is sent, retried, and survives a restart.
 
 Rows of one chat go out in order, one at a time; different chats go out concurrently, paced
-by PTB's AIORateLimiter (30/s overall, 20/min per group). RetryAfter, timeouts and network
-errors put the row back with a delay; a permanent refusal marks it failed and is logged.
+by PTB's AIORateLimiter (30/s overall, 20/min per group; a chat waiting for its group limit
+holds one of many slots, so other chats keep moving). RetryAfter, timeouts and network
+errors put the row back with a delay; a group that became a supergroup is followed to its
+new id; a permanent refusal marks the row failed and is logged.
 """
 
 from __future__ import annotations
@@ -23,9 +25,16 @@ from telegram import (
     MessageId,
     ReplyParameters,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
-from bot.clock import Clock, iso, parse_iso
+from bot.clock import Clock, as_timedelta, iso, parse_iso
 from storage import issues, outbox
 from storage.db import Store
 from storage.outbox import OutboxRow
@@ -35,6 +44,7 @@ log = logging.getLogger(__name__)
 # Renders an issue's card as (HTML text, inline keyboard as Bot API JSON).
 CardRenderer = Callable[[int], Awaitable[tuple[str, dict[str, Any]]]]
 ChatLost = Callable[[int], Awaitable[None]]
+ChatMoved = Callable[[int, int], Awaitable[None]]
 
 _OBJECTS: dict[str, Any] = {
     "reply_markup": InlineKeyboardMarkup,
@@ -56,20 +66,21 @@ class OutboxSender:
         clock: Clock,
         render_card: CardRenderer,
         on_chat_lost: ChatLost,
+        on_chat_moved: ChatMoved,
         media_dir: str,
-        concurrency: int = 16,
+        concurrency: int = 64,
     ) -> None:
         self.bot = bot
         self.store = store
         self.clock = clock
         self.render_card = render_card
         self.on_chat_lost = on_chat_lost
+        self.on_chat_moved = on_chat_moved
         self.media_dir = Path(media_dir)
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._busy: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self.idle = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
@@ -84,10 +95,6 @@ class OutboxSender:
                     task = asyncio.create_task(self._deliver(row), name=f"outbox:{row.id}")
                     self._tasks.add(task)
                     task.add_done_callback(self._done)
-                if not rows and not self._tasks:
-                    self.idle.set()
-                else:
-                    self.idle.clear()
                 await self._sleep_until_due()
         finally:
             for task in list(self._tasks):
@@ -121,12 +128,16 @@ class OutboxSender:
             message_id = await (self._card(row) if row.kind == "card" else self._call(row))
         except RetryAfter as exc:
             await outbox.retry_later(
-                self.store, row, iso(now + _delta(exc.retry_after)), "RetryAfter"
+                self.store, row, iso(now + as_timedelta(exc.retry_after)), "RetryAfter"
             )
         except BadRequest as exc:  # a subclass of NetworkError, but permanent
             await self._refused(row, exc)
         except (TimedOut, NetworkError) as exc:  # timeouts, refused connections, 5xx answers
             await self._backoff(row, f"{type(exc).__name__}: {exc}")
+        except ChatMigrated as exc:
+            # The group became a supergroup: move everything to the new id and send again.
+            await self.on_chat_moved(row.chat_id, exc.new_chat_id)
+            await outbox.retry_later(self.store, row, iso(now), "ChatMigrated")
         except Forbidden as exc:
             await outbox.mark_failed(self.store, row, iso(now), f"Forbidden: {exc}")
             log.warning("outbox %s: chat %s refused the bot: %s", row.id, row.chat_id, exc)
@@ -203,8 +214,4 @@ class OutboxSender:
         async with self.store.transaction() as conn:
             await issues.update_issue(conn, row.issue_id, {"card_message_id": sent.message_id})
         return sent.message_id
-
-
-def _delta(value: object) -> timedelta:
-    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))  # type: ignore[arg-type]
 

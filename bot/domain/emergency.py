@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from bot.domain.model import Category
+
 # Catalog key suffix -> words that signal it. Checked in this order; several may apply.
 _SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("gas", re.compile(r"煤气|燃气|天然气|液化气|gas\s*(smell|leak)|smell\s+(of\s+)?gas", re.I)),
@@ -19,3 +21,9 @@ _SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 def emergencies(text: str) -> list[str]:
     """The kinds of emergency the text mentions, as ``emergency.<kind>`` catalog keys."""
     return [f"emergency.{kind}" for kind, pattern in _SIGNS if pattern.search(text)]
+
+
+def hints(text: str, category: Category, language: str) -> tuple[list[str], str]:
+    """What to say at once about a report: emergency catalog keys from its words, and its
+    category's own hint (config data, already in the right language) or ""."""
+    return emergencies(text), category.emergency_hint(language)

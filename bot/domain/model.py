@@ -166,6 +166,12 @@ class Category:
         """The display name: Chinese for any "zh*" language, English otherwise."""
         return self.zh if language.lower().startswith("zh") else self.en
 
+    def emergency_hint(self, language: str) -> str:
+        """What to do at once for this kind of report ("" when nothing)."""
+        return self.emergency_hint_zh if language.lower().startswith("zh") else (
+            self.emergency_hint_en
+        )
+
 
 # Keyword lists read better as dense rows than one word per line.
 # fmt: off
@@ -219,8 +225,6 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
             "fraud", "scam", "theft", "stolen", "suspicious", "burglar", "drunk", "gas", "fire",
             "smoke",
         ),
-        emergency_hint_zh="火情、燃气泄漏请立即拨打119，违法犯罪请拨打110，再在这里报告。",
-        emergency_hint_en="Fire or gas leak: call 119 now; crime: call 110; then report here.",
     ),
     Category(
         key="heating",

@@ -47,6 +47,8 @@ class Services:
     qr: QrService
     wake_outbox: Callable[[], None] = field(default=_nothing)
     wake_media: Callable[[], None] = field(default=_nothing)
+    # Updates whose handler failed unexpectedly, so the inbox tries them again.
+    failed_updates: set[int] = field(default_factory=set)
 
     @classmethod
     def create(cls, config: Config, clock: Clock) -> Services:

@@ -7,20 +7,20 @@ card without its change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock, iso
 from bot.config import Config
-from bot.domain.classify import classify
+from bot.domain.classify import Classification, classify
 from bot.domain.lifecycle import Action, Actor, IllegalTransition, allowed, refusal_key, transition
 from bot.domain.model import Category, Place, Priority, ReporterKind, Role, Status, category_by_key
 from bot.domain.routing import Head, route
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import language_for, t
 from bot.services.notices import ReporterNotices
 from bot.services.roster import RosterService
-from storage import issues, outbox
+from storage import issues, outbox, people
 from storage.db import Store
 from storage.issues import IssueRow
 
@@ -55,7 +55,6 @@ class Report:
     longitude: float | None = None
     via: str = "photo"  # photo | voice | hashtag | command | private
     reported_by: int | None = None  # who ran /report, when not the author
-    extra_messages: tuple[int, ...] = field(default=())
     # A resident's private report names its grid, place and category itself.
     reporter_kind: ReporterKind = ReporterKind.HEAD
     grid_key: str | None = None
@@ -125,11 +124,12 @@ class IssueService:
                 if album is not None:
                     await issues.link_message(conn, r.chat_id, r.message_id, album)
                     await self._add_media(conn, album, r, now)
+                    await self._album_caption(conn, album, r, found, heads, now)
                     await issues.add_event(
                         conn, album, now, "media_added", actor_user_id=r.user_id,
                         data={"count": len(r.media)}, chat_id=r.chat_id, message_id=r.message_id,
                     )
-                    if await self._card_requested(conn, album):
+                    if await outbox.card_requested_in(conn, album):
                         await outbox.enqueue_card(conn, album, r.chat_id, now)
                     return IntakeResult(album, created=False)
             head = chosen.head
@@ -161,8 +161,6 @@ class IssueService:
                 "updated_at": now,
             })
             await issues.link_message(conn, r.chat_id, r.message_id, issue_id)
-            for extra in r.extra_messages:
-                await issues.link_message(conn, r.chat_id, extra, issue_id)
             await self._add_media(conn, issue_id, r, now)
             await issues.add_event(
                 conn, issue_id, now, "reported", actor_user_id=r.reported_by or r.user_id,
@@ -177,7 +175,8 @@ class IssueService:
                     conn, issue_id, now, "assigned", from_status=Status.OPEN.value,
                     to_status=status.value,
                     data={"to": head.user_id, "role": head.role.value,
-                          "wanted": category.role.value, "fell_back": chosen.fell_back},
+                          "wanted": category.role.value, "fell_back": chosen.fell_back,
+                          "vacant": not any(h.role is category.role for h in heads)},
                 )
             if not defer_card and card_chat is not None:
                 await self._announce(conn, issue_id, card_chat, head, r.user_id, now)
@@ -187,13 +186,42 @@ class IssueService:
         async with self.store.transaction() as conn:
             return await issues.by_message_in(conn, chat_id, message_id)
 
+    async def _album_caption(
+        self, conn: Any, issue_id: int, r: Report, found: Classification, heads: list[Head],
+        now: str,
+    ) -> None:
+        """The caption of an album may ride on any of its photos: if the issue has no text
+        yet and its card is not out, read category, place and priority from this one."""
+        current = await issues.get_in(conn, issue_id)
+        if current is None or current.text or not r.text:
+            return
+        values: dict[str, Any] = {"text": r.text, "updated_at": now}
+        if not await outbox.card_requested_in(conn, issue_id):
+            place = found.place or Place()
+            chosen = route(found.category.role, place, heads)
+            values.update(
+                category=found.category.key, kind=found.category.kind.value,
+                priority=found.priority.value, building=place.building, unit=place.unit,
+                wanted_role=found.category.role.value,
+                assignee_user_id=chosen.head.user_id if chosen.head else None,
+                assignee_role=chosen.head.role.value if chosen.head else None,
+                status=(Status.ASSIGNED if chosen.head else Status.OPEN).value,
+            )
+        await issues.update_issue(conn, issue_id, values)
+        await issues.add_event(
+            conn, issue_id, now, "caption", actor_user_id=r.user_id,
+            data={"text": r.text, "category": values.get("category"),
+                  "to": values.get("assignee_user_id")},
+            chat_id=r.chat_id, message_id=r.message_id,
+        )
+
     async def release_card(self, issue_id: int) -> None:
         """An album's quiet period ended: post its one card (at most once)."""
         row = await self.get(issue_id)
         head = await self._head(row.grid_key, row.assignee_user_id)
         now = iso(self.clock.now())
         async with self.store.transaction() as conn:
-            if not await self._card_requested(conn, issue_id) and row.card_chat_id is not None:
+            if not await outbox.card_requested_in(conn, issue_id) and row.card_chat_id is not None:
                 await self._announce(
                     conn, issue_id, row.card_chat_id, head, row.reporter_user_id, now
                 )
@@ -264,9 +292,12 @@ class IssueService:
             if new_head is None:
                 raise UserError("assign.not_a_head", number=issue_id)
         elif action is Action.CLAIM:
+            # A coordinator may claim too; they hold no role in the grid, so none is shown.
             new_head = await self._head(row.grid_key, user_id) or Head(
                 user_id, Role.GRID, await self.roster.name_of(row.grid_key, user_id)
             )
+        elif action is Action.REOPEN:
+            new_head = await self._head(row.grid_key, row.assignee_user_id)
         attachment = None
         if action is Action.RESOLVE and row.reporter_kind == ReporterKind.RESIDENT.value:
             attachment = await self.notices.before_after(issue_id)
@@ -308,8 +339,11 @@ class IssueService:
             values: dict[str, Any] = {"status": status.value, "updated_at": now}
             data: dict[str, Any] = {}
             if new_head is not None:
+                holds_role = await people.holds_role_in(
+                    conn, current.grid_key, new_head.user_id, new_head.role.value
+                )
                 values["assignee_user_id"] = new_head.user_id
-                values["assignee_role"] = new_head.role.value
+                values["assignee_role"] = new_head.role.value if holds_role else None
                 data["to"] = new_head.user_id
             if action is Action.CLAIM:
                 values["claimed_at"] = now
@@ -357,6 +391,16 @@ class IssueService:
             async with self.store.transaction() as conn:
                 await outbox.enqueue_card(conn, issue_id, row.card_chat_id, iso(self.clock.now()))
 
+    async def fell_back(self, issue_id: int) -> str | None:
+        """Why the routing went up the chain, if it did: "vacant" (nobody holds the role in
+        the grid) or "place" (the report did not say which building or unit)."""
+        events = await issues.events(self.store, issue_id)
+        last = next((e for e in reversed(events) if e.type in ("assigned", "assign", "claim",
+                                                                "reopen")), None)
+        if not (last and last.type == "assigned" and last.data.get("fell_back")):
+            return None
+        return "vacant" if last.data.get("vacant", True) else "place"
+
     async def unresolved(self, grid_key: str) -> list[IssueRow]:
         return await issues.unresolved_in_grid(self.store, grid_key)
 
@@ -380,12 +424,6 @@ class IssueService:
                         "height": m.height} if m.path else None,
             )
 
-    async def _card_requested(self, conn: Any, issue_id: int) -> bool:
-        async with conn.execute(
-            "SELECT 1 FROM outbox WHERE issue_id = ? AND kind = 'card' LIMIT 1", (issue_id,)
-        ) as cur:
-            return await cur.fetchone() is not None
-
     async def _announce(
         self, conn: Any, issue_id: int, chat_id: int, head: Head | None,
         reporter: int | None, now: str,
@@ -398,18 +436,17 @@ class IssueService:
         self, conn: Any, issue_id: int, head: Head, now: str, reason: str
     ) -> None:
         """A private nudge, where the head has started the bot (a bot cannot write first)."""
-        async with conn.execute(
-            "SELECT started_bot, language FROM persons WHERE user_id = ?", (head.user_id,)
-        ) as cur:
-            person = await cur.fetchone()
+        person = await people.person_in(conn, head.user_id)
         if not person or not person["started_bot"]:
             return
-        lang = person["language"] or self.config.language
+        lang = language_for(person["language"], self.config.language)
+        kind = reason.split(":", 1)[0]
         await outbox.enqueue_call(
             conn, head.user_id, "sendMessage",
-            {"chat_id": head.user_id, "text": t(lang, "ping.private", number=issue_id)},
+            {"chat_id": head.user_id, "text": t(lang, f"ping.{kind}", number=issue_id)},
             now, dedup_key=f"ping:{issue_id}:{head.user_id}:{reason}", issue_id=issue_id,
         )
 
     def _status_label(self, status: str) -> str:
         return t(self.config.language, f"status.{status}")
+

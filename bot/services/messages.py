@@ -54,7 +54,8 @@ async def edit_markup(
 
 
 def split_message(lines: list[str], limit: int = 4000) -> list[str]:
-    """Join lines into messages under Telegram's 4,096 characters, never cutting a line."""
+    """Join lines into messages under Telegram's 4,096 characters without splitting a line
+    across two messages (a single line longer than the limit is shortened with "…")."""
     chunks: list[str] = []
     current = ""
     for line in lines:

@@ -12,7 +12,7 @@ from bot.domain.lifecycle import Action
 from bot.i18n import language_for, t
 from bot.images import before_after
 from bot.media import store_bytes
-from storage import issues, outbox
+from storage import issues, outbox, people
 from storage.db import Store
 from storage.issues import IssueRow
 
@@ -33,11 +33,8 @@ class ReporterNotices:
         self.config = config
         self.store = store
 
-    async def language(self, conn: Any, user_id: int | None) -> str:
-        async with conn.execute(
-            "SELECT language FROM persons WHERE user_id = ?", (user_id,)
-        ) as cur:
-            row = await cur.fetchone()
+    async def language(self, conn: Any, user_id: int) -> str:
+        row = await people.person_in(conn, user_id)
         return language_for(row["language"] if row else None, self.config.language)
 
     async def status_changed(

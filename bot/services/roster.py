@@ -87,9 +87,6 @@ class RosterService:
             )
         self._known[user_id] = facts
 
-    async def has_started_bot(self, user_id: int) -> bool:
-        return await people.has_started_bot(self.store, user_id)
-
     async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
         async with self.store.transaction() as conn:
             await grids.migrate_chat(conn, old_chat_id, new_chat_id)
