@@ -1,4 +1,5 @@
-"""``fiveheads demo``: a scripted morning in one grid, played against the built-in emulator.
+"""``fiveheads demo``: a scripted day in one grid, played against the built-in emulator: the
+heads' morning in the group, then a resident's report from a QR poster to a verified fix.
 
 It lets anyone see the bot work with no token and no network: the emulated Bot API
 (``bot.emulator``) stands for Telegram, and the real ``Application`` runs unchanged on a
@@ -12,7 +13,7 @@ import io
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -29,6 +30,7 @@ GRID_NAME = "松鹤社区第一网格"
 COORDINATOR = 100
 COMMUNITY, POLICE, GRID_HEAD, BUILDING_HEAD, UNIT_HEAD = 901, 902, 903, 904, 905
 RESIDENT = 5000
+NEIGHBOUR = 7000
 # (role, user id, name, place) of the five heads (五长) of the grid.
 HEADS = (
     ("community", COMMUNITY, "王建国", ""),
@@ -110,6 +112,55 @@ def _card_with(emu: BotApiEmulator, data: str) -> int:
     raise LookupError(f"no card in the group shows the button {data}")
 
 
+def _latest(emu: BotApiEmulator, chat_id: int, data: str) -> int:
+    """The newest message in a chat that shows a button with this callback data."""
+    for message in reversed(emu.bot_messages(chat_id)):
+        if any(value == data for _, value in message.buttons()):
+            return message.message_id
+    raise LookupError(f"no message in chat {chat_id} shows the button {data}")
+
+
+async def _resident_afternoon(
+    emu: BotApiEmulator, step: Callable[[str], Awaitable[None]]
+) -> None:
+    """A resident scans the poster on her building door, reports privately, talks with the
+    head through the bot (who never learns her name in the group), and confirms the fix."""
+    emu.send_text(GROUP, COORDINATOR, "/qr 3-2")
+    await step("9. 协调员生成 3-2 的二维码海报 / a coordinator prints the 3-2 QR poster")
+    poster = emu.calls_to("sendDocument")[-1]
+    link = str(poster.params.get("caption", "")).split()[-1]
+    code = link.split("start=", 1)[1]
+
+    emu.send_text(RESIDENT, RESIDENT, f"/start {code}")
+    await step("10. 居民扫码 / a resident scans the poster on her building door")
+    emu.send_photo(RESIDENT, RESIDENT, _photo("black", _lamp("dimgray")),
+                   caption="楼道灯坏了好几天，晚上上楼看不见")
+    await step("11a. 居民拍照说明 / she sends a photo and a few words")
+    emu.press(RESIDENT, _latest(emu, RESIDENT, "rpt:next"), RESIDENT, "rpt:next")
+    await step("11b. 下一步：选类别 / next: the category, pre-selected")
+    emu.press(RESIDENT, _latest(emu, RESIDENT, "rpt:c:facility"), RESIDENT, "rpt:c:facility")
+    await step("11c. 确认 / she confirms what will be sent")
+    emu.press(RESIDENT, _latest(emu, RESIDENT, "rpt:ok"), RESIDENT, "rpt:ok")
+    await step("11d. 提交：群里只写“居民” / submitted: the group sees “resident”, no name")
+
+    card = _card_with(emu, "issue:claim:5")
+    emu.send_text(GROUP, GRID_HEAD, "今天下午物业来换灯，请问是几楼的灯？", reply_to=card)
+    await step("12. 网格长回复卡片，转给居民 / the grid head replies on the card: relayed")
+    relayed = emu.bot_messages(RESIDENT)[-1].message_id
+    emu.send_text(RESIDENT, RESIDENT, "三楼和四楼之间那盏", reply_to=relayed)
+    await step("13. 居民回复，转回群里 / her answer comes back into the thread")
+
+    emu.press(GROUP, card, GRID_HEAD, "issue:claim:5")
+    emu.send_photo(GROUP, GRID_HEAD, _photo("black", _lamp("gold")), caption="灯换好了",
+                   reply_to=card)
+    await step("14a. 网格长认领并发修好后的照片 / claimed, and the after photo")
+    emu.press(GROUP, card, GRID_HEAD, "issue:resolve:5")
+    await step("14b. 标记已解决：居民收到前后对比图 / resolved: she gets before/after")
+    emu.press(RESIDENT, _latest(emu, RESIDENT, "issue:verify:5:fixed"), RESIDENT,
+              "issue:verify:5:fixed")
+    await step("15. 居民确认修好，闭环 / she confirms: the loop is closed")
+
+
 async def run_demo() -> int:
     """Play the morning, print the transcript stage by stage; 0 when everything ran."""
     # Only set up logging when nobody did (the CLI); a host such as pytest keeps its own.
@@ -122,6 +173,7 @@ async def run_demo() -> int:
                 emu.add_user(user_id, name)
             emu.add_user(COORDINATOR, "刘书记")
             emu.add_user(RESIDENT, "居民陈阿姨")
+            emu.add_user(NEIGHBOUR, "邻居老周")
             config = load_config(_write_config(emu, Path(tmp)), environ={})
             runner = Runner(build_application(config))
             await runner.start()
@@ -144,9 +196,9 @@ async def run_demo() -> int:
                     emu.send_text(user_id, user_id, "/start")
                 await step("0. 五长私聊 /start 机器人 / the heads start the bot in private")
 
-                emu.send_photo(GROUP, UNIT_HEAD, _photo("lightgray", _boxes),
+                emu.send_photo(GROUP, BUILDING_HEAD, _photo("lightgray", _boxes),
                                caption="3号楼2单元楼道堆满纸箱，堵住了")
-                await step("1. 单元长拍照上报 / the unit head reports a photo")
+                await step("1. 楼长拍照上报 / the building head reports a photo")
 
                 for colour in ("gold", "black", "dimgray"):
                     emu.send_photo(GROUP, GRID_HEAD, _photo("midnightblue", _lamp(colour)),
@@ -165,14 +217,16 @@ async def run_demo() -> int:
                 emu.press(GROUP, _card_with(emu, "issue:resolve:1"), UNIT_HEAD, "issue:resolve:1")
                 await step("5b. 单元长标记已解决 / the unit head marks #1 resolved")
 
-                emu.press(GROUP, _card_with(emu, "issue:close:1"), GRID_HEAD, "issue:close:1")
-                await step("6. 网格长确认办结 / the grid head confirms #1 closed")
+                emu.press(GROUP, _card_with(emu, "issue:close:1"), BUILDING_HEAD, "issue:close:1")
+                await step("6. 上报的楼长确认办结 / the reporter confirms #1 fixed")
 
-                emu.press(GROUP, _card_with(emu, "issue:claim:2"), RESIDENT, "issue:claim:2")
+                emu.press(GROUP, _card_with(emu, "issue:claim:2"), NEIGHBOUR, "issue:claim:2")
                 await step("7. 非五长的群成员想认领 #2 / a member who is no head tries to claim #2")
 
                 emu.send_text(GROUP, GRID_HEAD, "/open")
                 await step("8. 网格长查看未办结 / the grid head asks for the open list")
+
+                await _resident_afternoon(emu, step)
             finally:
                 await runner.stop()
     print(f"\n(demo finished in {time.monotonic() - started:.1f} s)")

@@ -1,4 +1,4 @@
-"""`fiveheads demo` plays the whole morning offline and prints a transcript a person can follow.
+"""`fiveheads demo` plays the whole day offline and prints a transcript a person can follow.
 
 The expected bot texts come from the zh catalog, so a wording change in the catalog does not
 break this test, while a demo that stops showing a step does.
@@ -32,6 +32,7 @@ def entries(output: str) -> list[str]:
 
 
 def check_morning(output: str) -> None:
+    output = output[:output.index("=== 9.")]  # the heads' morning, before the resident
     # The four reports, as the group saw them.
     for report in ("3号楼2单元楼道堆满纸箱，堵住了", "5号楼门口路灯坏了", "🎤 voice",
                    "#随手拍 3号楼楼下电动车乱停，堵住消防通道"):
@@ -56,7 +57,7 @@ def check_morning(output: str) -> None:
         t("zh", f"status.{s}") for s in ("in_progress", "resolved", "closed")
     ]
     # Someone who is no head is refused, with the reason shown to them.
-    assert f"🤖 alert to 居民陈阿姨: {t('zh', 'perm.not_head')}" in output
+    assert f"🤖 alert to 邻居老周: {t('zh', 'perm.not_head')}" in output
     # /open lists what is still open, and the closed #1 is not among them.
     open_list = output[output.index("张丽: /open"):]
     assert t("zh", "open.header", grid="松鹤社区第一网格", count=3).replace("<b>", "").replace(
@@ -66,9 +67,28 @@ def check_morning(output: str) -> None:
     assert "#1 " not in open_list
 
 
+def check_resident(output: str) -> None:
+    """The afternoon: poster, private report, relays both ways, verification."""
+    afternoon = output[output.index("=== 9."):]
+    link = re.search(r"https://t\.me/fiveheads_bot\?start=(q[\w-]+)", afternoon)
+    assert link, "the poster's link is shown"
+    assert f"居民陈阿姨: /start {link.group(1)}" in afternoon
+    in_group = [e for e in entries(afternoon) if e.startswith("[松鹤社区第一网格工作群]")]
+    group_lines = "\n".join(in_group)
+    assert "上报：居民" in group_lines and "陈阿姨" not in group_lines  # anonymous in the group
+    assert "【网格长 · #5】今天下午物业来换灯" in afternoon
+    assert "💬 居民（3号楼2单元）回复 #5：三楼和四楼之间那盏" in afternoon
+    assert t("zh", "verify.question", number=5) in afternoon
+    assert t("zh", "verify.thanks_fixed", number=5) in afternoon
+    last_card = [e for e in entries(afternoon) if "✎ bot edited message" in e and "#5" in e][-1]
+    assert "状态：" + t("zh", "status.closed") in last_card
+
+
 async def test_demo_plays_the_morning_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert await run_demo() == 0
-    check_morning(capsys.readouterr().out)
+    output = capsys.readouterr().out
+    check_morning(output)
+    check_resident(output)
 
 
 def test_demo_command_prints_the_transcript() -> None:
@@ -80,4 +100,5 @@ def test_demo_command_prints_the_transcript() -> None:
     )
     assert done.returncode == 0, done.stderr
     check_morning(done.stdout)
+    check_resident(done.stdout)
     assert done.stderr == ""  # quiet: no log lines around the transcript
