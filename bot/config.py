@@ -157,6 +157,7 @@ class Config:
     coordinators: tuple[int, ...] = ()
     meeting_days: tuple[int, ...] = (9, 19, 29)
     meeting_time: str = "08:00"
+    meeting_skip_holidays: bool = False  # [meetings] move_off_holidays
     grids: tuple[GridConfig, ...] = ()
     # Empty means the domain's defaults (bot.domain.model.DEFAULT_CATEGORIES, SPEC §2).
     categories: tuple[CategoryConfig, ...] = ()
@@ -180,7 +181,7 @@ _SCHEMA: dict[str, frozenset[str]] = {
     "telegram": frozenset({"token", "api_base_url", "file_base_url", "poll_timeout"}),
     "storage": frozenset({"database", "media_dir"}),
     "bot": frozenset({"language", "timezone", "coordinators", "care_places"}),
-    "meetings": frozenset({"days", "time"}),
+    "meetings": frozenset({"days", "time", "move_off_holidays"}),
     "intake": frozenset({"album_quiet_seconds", "max_photo_bytes"}),
     "residents": frozenset({"max_per_hour", "max_per_day", "verify_days"}),
     "grids": frozenset({"key", "name", "chat_id", "heads"}),
@@ -255,13 +256,13 @@ class _Table:
     def _get(self, key: str, expected: str, ok: type | tuple[type, ...]) -> object | None:
         """The raw value if present and of an accepted type.
 
-        No key takes a boolean, and a bool is an int to Python, so ``true`` is refused here
-        rather than read as 1.
+        A bool is an int to Python, so ``true`` is refused where a number is expected
+        rather than read as 1; only keys that ask for a bool take one.
         """
         value = self._data.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, ok):
+        if isinstance(value, bool) != (ok is bool) or not isinstance(value, ok):
             raise self.error(key, f"expected {expected}, got {_type_name(value)}")
         return value
 
@@ -280,6 +281,14 @@ class _Table:
         value = self.string(key, default)
         if value not in choices:
             raise self.error(key, f"must be one of {', '.join(choices)}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        """true or false."""
+        value = self._get(key, "true or false", bool)
+        if value is None:
+            return default
+        assert isinstance(value, bool)
         return value
 
     def integer(
@@ -576,6 +585,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
         coordinators=coordinators,
         meeting_days=meeting_days,
         meeting_time=meeting_time,
+        meeting_skip_holidays=meetings.boolean("move_off_holidays", False),
         grids=tuple(grids),
         categories=categories,
         care_places=_read_places(bot, "care_places"),
