@@ -132,6 +132,9 @@ class Runner:
         closed = await self.services.residents.auto_close_due()
         if closed:
             log.info("auto-closed %d issues whose verification window passed", closed)
+        climbed = await self.services.escalation.escalate_due()
+        if climbed:
+            log.info("escalated %d items left unclaimed while the bot was down", climbed)
         self.sender.wake()
         self._spawn(self.feeder.process_forever(), "inbox")
         self._spawn(self.feeder.fetch_forever(), "fetch")

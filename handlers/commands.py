@@ -150,7 +150,7 @@ async def cmd_open(update: Update, ctx: Ctx) -> None:
             place=html.escape(place_text(services, lang, row.building, row.unit)),
             who=html.escape(who),
             status=t(lang, f"status.{row.status}"), days=age,
-        ))
+        ) + (t(lang, "open.overdue") if row.due_at and parse_iso(row.due_at) < now else ""))
     for i, chunk in enumerate(messages.split_message(lines)):
         await reply(update, ctx, chunk, part=i, html=True)
 

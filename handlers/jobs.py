@@ -1,4 +1,5 @@
-"""Scheduled work on PTB's JobQueue: the auto-close of unanswered "fixed?" questions.
+"""Scheduled work on PTB's JobQueue: escalation of unclaimed items and the auto-close of
+unanswered "fixed?" questions.
 
 The Runner runs each catch-up once at start-up (a bot that was down catches up there); the
 jobs repeat it. A late run still runs (misfire grace) and piled-up runs collapse into one.
@@ -15,6 +16,7 @@ from handlers.context import Ctx
 
 log = logging.getLogger(__name__)
 AUTO_CLOSE_EVERY = 600  # seconds: a three-day window needs no finer grain
+ESCALATE_EVERY = 60  # seconds: the shortest acknowledge window is 30 minutes
 JOB_KWARGS = {"misfire_grace_time": 3600, "coalesce": True}
 
 
@@ -25,10 +27,21 @@ async def on_auto_close(ctx: Ctx) -> None:
         ctx.services.wake_outbox()
 
 
+async def on_escalation_tick(ctx: Ctx) -> None:
+    climbed = await ctx.services.escalation.escalate_due()
+    if climbed:
+        log.info("escalated %d unclaimed items", climbed)
+        ctx.services.wake_outbox()
+
+
 def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     queue = app.job_queue
     assert queue is not None
     queue.run_repeating(
         on_auto_close, interval=AUTO_CLOSE_EVERY, first=AUTO_CLOSE_EVERY, name="auto-close",
+        job_kwargs=JOB_KWARGS,
+    )
+    queue.run_repeating(
+        on_escalation_tick, interval=ESCALATE_EVERY, first=ESCALATE_EVERY, name="escalation",
         job_kwargs=JOB_KWARGS,
     )

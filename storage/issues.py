@@ -45,6 +45,8 @@ class IssueRow:
     resolved_at: str | None
     closed_at: str | None
     verified: int | None
+    ack_due_at: str | None
+    due_at: str | None
 
 
 _FIELDS = tuple(IssueRow.__dataclass_fields__)

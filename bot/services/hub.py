@@ -10,6 +10,7 @@ from bot.config import CategoryConfig, Config
 from bot.domain.model import DEFAULT_CATEGORIES, Category, Kind, Priority, Role
 from bot.i18n import t
 from bot.services import messages
+from bot.services.escalation import EscalationService
 from bot.services.issues import IssueService
 from bot.services.qr import QrService
 from bot.services.residents import ResidentService
@@ -45,6 +46,7 @@ class Services:
     residents: ResidentService
     categories: tuple[Category, ...]
     qr: QrService
+    escalation: EscalationService
     wake_outbox: Callable[[], None] = field(default=_nothing)
     wake_media: Callable[[], None] = field(default=_nothing)
     # Updates whose handler failed unexpectedly, so the inbox tries them again.
@@ -56,9 +58,12 @@ class Services:
         roster = RosterService(config, store, clock)
         categories = categories_from(config.categories)
         issues = IssueService(config, store, clock, roster, categories)
-        residents = ResidentService(config, store, clock, roster, issues)
-        qr = QrService(config, store, clock)
-        return cls(config, clock, store, roster, issues, residents, categories, qr)
+        return cls(
+            config=config, clock=clock, store=store, roster=roster, issues=issues,
+            residents=ResidentService(config, store, clock, roster, issues),
+            categories=categories, qr=QrService(config, store, clock),
+            escalation=EscalationService(config, store, clock, roster, issues),
+        )
 
     async def initialize(self) -> None:
         await self.store.open()

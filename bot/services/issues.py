@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.clock import Clock, iso
+from bot.clock import Clock, iso, parse_iso
 from bot.config import Config
 from bot.domain.classify import Classification, classify
+from bot.domain.deadlines import ACK_WINDOWS, resolution_due
 from bot.domain.lifecycle import Action, Actor, IllegalTransition, allowed, refusal_key, transition
 from bot.domain.model import Category, Place, Priority, ReporterKind, Role, Status, category_by_key
 from bot.domain.routing import Head, route
@@ -113,8 +114,9 @@ class IssueService:
             priority = category.priority
         chosen = route(category.role, place, heads)
         card_chat = r.chat_id if r.reporter_kind is ReporterKind.HEAD else grid.chat_id
+        created = self.clock.now()
         card_thread = r.thread_id if r.reporter_kind is ReporterKind.HEAD else None
-        now = iso(self.clock.now())
+        now = iso(created)
         async with self.store.transaction() as conn:
             existing = await issues.by_message_in(conn, r.chat_id, r.message_id)
             if existing is not None:
@@ -159,6 +161,8 @@ class IssueService:
                 "card_thread_id": card_thread,
                 "created_at": now,
                 "updated_at": now,
+                "ack_due_at": iso(created + ACK_WINDOWS[priority]),
+                "due_at": iso(resolution_due(created, priority, self.config.tz)),
             })
             await issues.link_message(conn, r.chat_id, r.message_id, issue_id)
             await self._add_media(conn, issue_id, r, now)
@@ -345,6 +349,15 @@ class IssueService:
                 values["assignee_user_id"] = new_head.user_id
                 values["assignee_role"] = new_head.role.value if holds_role else None
                 data["to"] = new_head.user_id
+            # The acknowledge clock runs while nobody has claimed the item (SPEC §4).
+            window = ACK_WINDOWS[priority or Priority(current.priority)]
+            if action in (Action.ASSIGN, Action.REOPEN):
+                values["ack_due_at"] = iso(self.clock.now() + window)
+            else:
+                values["ack_due_at"] = None
+            if priority is not None:
+                values["due_at"] = iso(resolution_due(
+                    parse_iso(current.created_at), priority, self.config.tz))
             if action is Action.CLAIM:
                 values["claimed_at"] = now
             elif action is Action.RESOLVE:
@@ -378,7 +391,7 @@ class IssueService:
             if current.card_chat_id is not None:
                 await outbox.enqueue_card(conn, issue_id, current.card_chat_id, now)
             if new_head is not None and new_head.user_id != actor and action is not Action.CLAIM:
-                await self._ping_private(conn, issue_id, new_head, now, f"{action.value}:{now}")
+                await self.ping_in(conn, issue_id, new_head, now, f"{action.value}:{now}")
             updated = await issues.get_in(conn, issue_id)
             assert updated is not None
             if current.reporter_kind == ReporterKind.RESIDENT.value:
@@ -430,9 +443,9 @@ class IssueService:
     ) -> None:
         await outbox.enqueue_card(conn, issue_id, chat_id, now)
         if head is not None and head.user_id != reporter:  # nobody is nudged about their own
-            await self._ping_private(conn, issue_id, head, now, "new")
+            await self.ping_in(conn, issue_id, head, now, "new")
 
-    async def _ping_private(
+    async def ping_in(
         self, conn: Any, issue_id: int, head: Head, now: str, reason: str
     ) -> None:
         """A private nudge, where the head has started the bot (a bot cannot write first)."""

@@ -1,0 +1,96 @@
+"""Items nobody claims must not wait for the meeting (SPEC §4): past its acknowledge window
+an unclaimed item climbs to the next head up the chain, once per step, with a mention in
+the group and a private nudge. Checked every minute and once at start-up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock import Clock, iso
+from bot.config import Config
+from bot.domain.deadlines import ACK_WINDOWS
+from bot.domain.model import Place, Priority, Role, Status
+from bot.domain.routing import escalate
+from bot.i18n import t
+from bot.services.issues import IssueService
+from bot.services.messages import mention
+from bot.services.roster import RosterService
+from storage import escalations, issues, outbox
+from storage.db import Store
+from storage.issues import IssueRow
+
+
+class EscalationService:
+    def __init__(
+        self, config: Config, store: Store, clock: Clock, roster: RosterService,
+        issues_service: IssueService,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.roster = roster
+        self.issues = issues_service
+
+    async def escalate_due(self, now: datetime | None = None) -> int:
+        moment = now or self.clock.now()
+        done = 0
+        for row in await escalations.unclaimed_due(self.store, iso(moment)):
+            done += await self._climb(row, moment)
+        return done
+
+    async def _climb(self, row: IssueRow, now: datetime) -> int:
+        heads = await self.roster.heads(row.grid_key)
+        current = next((h for h in heads if h.user_id == row.assignee_user_id), None)
+        place = Place(row.building, row.unit) if row.building else None
+        higher = escalate(current, Role(row.wanted_role), place, heads)
+        stamp = iso(now)
+        window = ACK_WINDOWS[Priority(row.priority)]
+        async with self.store.transaction() as conn:
+            fresh = await issues.get_in(conn, row.id)
+            # Claimed or changed since the query: nothing to do.
+            if fresh is None or fresh.ack_due_at != row.ack_due_at:
+                return 0
+            step = await escalations.next_step_in(conn, row.id)
+            if not await escalations.record_in(
+                conn, row.id, step, stamp, row.assignee_user_id,
+                higher.user_id if higher else None,
+            ):
+                return 0
+            values: dict[str, object] = {
+                # At the top of the chain there is nobody left to ping: stop the clock.
+                "ack_due_at": iso(now + window) if higher else None,
+                "updated_at": stamp,
+            }
+            status = row.status
+            if higher is not None:
+                status = Status.ASSIGNED.value
+                values.update(assignee_user_id=higher.user_id, assignee_role=higher.role.value,
+                              status=status)
+            await issues.update_issue(conn, row.id, values)
+            await issues.add_event(
+                conn, row.id, stamp, "escalated", from_status=row.status, to_status=status,
+                data={"step": step, "from": row.assignee_user_id,
+                      "to": higher.user_id if higher else None},
+            )
+            if row.card_chat_id is None:
+                return 1
+            await outbox.enqueue_card(conn, row.id, row.card_chat_id, stamp)
+            if higher is not None:
+                lang = self.config.language
+                text = t(lang, "escalation.climbed", number=row.id,
+                         window=t(lang, f"escalation.window_{Priority(row.priority).value}"),
+                         mention=mention(higher.user_id, higher.name),
+                         role=t(lang, f"role.{higher.role.value}"))
+                payload: dict[str, object] = {
+                    "chat_id": row.card_chat_id, "text": text, "parse_mode": "HTML",
+                    "message_thread_id": row.card_thread_id,
+                }
+                if row.card_message_id is not None:
+                    payload["reply_parameters"] = {"message_id": row.card_message_id,
+                                                   "allow_sending_without_reply": True}
+                await outbox.enqueue_call(
+                    conn, row.card_chat_id, "sendMessage", payload, stamp,
+                    dedup_key=f"escalated:{row.id}:{step}", issue_id=row.id,
+                )
+                await self.issues.ping_in(conn, row.id, higher, stamp, f"escalated:{step}")
+        return 1
