@@ -128,6 +128,9 @@ class Runner:
         released = await self.services.issues.release_forgotten_cards()
         if released:
             log.info("posted %d cards that a restart had held back", released)
+        gone = await self.services.report_downtime()
+        if gone is not None:
+            log.warning("the bot was down for %s", gone)
         # What came due while the bot was down runs once now; the JobQueue takes it from here.
         closed = await self.services.residents.auto_close_due()
         if closed:

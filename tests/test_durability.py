@@ -184,3 +184,20 @@ async def test_sigkill_mid_burst_of_300_reports_in_50_groups(
         per_group = conn.execute("SELECT COUNT(DISTINCT card_chat_id) FROM issues").fetchone()[0]
     assert per_group == 50
     assert card_numbers(emu) == {n: 1 for n in range(1, 301)}
+
+
+async def test_coordinators_hear_how_long_the_bot_was_down(bot: Bot) -> None:
+    from datetime import timedelta
+
+    from tests.conftest import COORDINATOR
+
+    bot.emu.send_text(COORDINATOR, COORDINATOR, "/start")
+    await bot.settled()
+    await bot.restart()  # a quick restart is not worth a word
+    await bot.settled()
+    assert not any("停止运行" in r for r in bot.replies(COORDINATOR))
+    await bot.stop()
+    bot.clock.advance(timedelta(hours=2, minutes=30))
+    await bot.start()
+    await bot.settled()
+    assert "停止运行了约 2 小时 30 分钟" in bot.replies(COORDINATOR)[-1]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from bot.clock import Clock, iso
+from bot.clock import Clock, iso, parse_iso
 from bot.config import CategoryConfig, Config
 from bot.domain.model import DEFAULT_CATEGORIES, Category, Kind, Priority, Role
 from bot.i18n import t
@@ -15,7 +16,11 @@ from bot.services.issues import IssueService
 from bot.services.qr import QrService
 from bot.services.residents import ResidentService
 from bot.services.roster import RosterService
+from storage import meta
 from storage.db import Store
+
+# Restarts and deploys take seconds; anything longer than this is worth a word.
+DOWNTIME_WORTH_TELLING = timedelta(minutes=5)
 
 
 def categories_from(configured: tuple[CategoryConfig, ...]) -> tuple[Category, ...]:
@@ -68,6 +73,31 @@ class Services:
     async def initialize(self) -> None:
         await self.store.open()
         await self.roster.apply_config()
+
+    async def heartbeat(self) -> None:
+        """Note that the bot is alive, so a restart can tell how long it was down."""
+        await meta.put(self.store, "alive_at", iso(self.clock.now()))
+
+    async def report_downtime(self) -> timedelta | None:
+        """At start-up: if the bot was gone for more than a few minutes, coordinators are
+        told for how long (Telegram keeps updates for about a day)."""
+        last = await meta.get(self.store, "alive_at")
+        await self.heartbeat()
+        if last is None:
+            return None
+        gone = self.clock.now() - parse_iso(last)
+        if gone < DOWNTIME_WORTH_TELLING:
+            return None
+        hours, minutes = divmod(int(gone.total_seconds()) // 60, 60)
+        stamp = iso(self.clock.now())
+        for coordinator in self.config.coordinators:
+            await messages.say(
+                self.store, self.clock, coordinator,
+                t(self.config.language, "downtime.notice", hours=hours, minutes=minutes),
+                dedup_key=f"downtime:{stamp}:{coordinator}",
+            )
+        self.wake_outbox()
+        return gone
 
     async def chat_lost(self, chat_id: int) -> None:
         """The bot was removed from a group: mark the binding inactive, tell coordinators."""
