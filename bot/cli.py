@@ -1,4 +1,5 @@
-"""The command line: ``fiveheads run|demo|backup|check-config|qr`` (also ``python -m bot``)."""
+"""The command line: ``fiveheads run|demo|backup|check-config|qr|meetings``
+(also ``python -m bot``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime, time
 from pathlib import Path
 
-from bot.config import ConfigError, check_config, load_config
+from bot.config import Config, ConfigError, Secret, check_config, load_config
 
 log = logging.getLogger("fiveheads")
 
@@ -116,6 +118,42 @@ def _bot_username(value: str) -> str:
     return name
 
 
+def _meeting_lines(config_path: str | None, start: date | None, count: int) -> list[str]:
+    """``fiveheads meetings``: the calendar as the bot will keep it, to check by hand.
+
+    Without a file, the defaults (9th, 19th, 29th at 08:00, Asia/Shanghai) need no token.
+    """
+    from bot.domain.meetings import meetings_from
+
+    config = load_config(config_path) if config_path else Config(path="", token=Secret(""))
+    tz = config.tz
+    first_day = start or datetime.now(tz).date()
+    moments = meetings_from(
+        datetime.combine(first_day, time(0), tzinfo=tz),
+        count,
+        config.meeting_days,
+        time.fromisoformat(config.meeting_time),
+        tz,
+        skip_holidays=config.meeting_skip_holidays,
+    )
+    return [f"{m.astimezone(tz):%Y-%m-%d %a %H:%M} {config.timezone}" for m in moments]
+
+
+def _iso_date(value: str) -> date:
+    """An argparse type, so a bad --from is a usage error (exit 2) naming the format."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {value!r}") from None
+
+
+def _count(value: str) -> int:
+    """An argparse type: zero would print nothing, a huge count would hang on the calendar."""
+    if not value.isdigit() or not 1 <= int(value) <= 1000:
+        raise argparse.ArgumentTypeError(f"not a count from 1 to 1000: {value!r}")
+    return int(value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fiveheads", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,6 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     qr.add_argument("--place", required=True, help="building or building-unit, e.g. 3-2")
     qr.add_argument("--bot-username", required=True, type=_bot_username,
                     help="the bot's username, as in t.me/<username>")
+    meetings = sub.add_parser("meetings", help="print the next meeting times (local time)")
+    meetings.add_argument("--config", help="use this file's [meetings] and timezone")
+    meetings.add_argument("--from", dest="start", type=_iso_date, metavar="YYYY-MM-DD",
+                          help="first day to list (default today)")
+    meetings.add_argument("--count", type=_count, default=6, metavar="N",
+                          help="how many meetings (default 6)")
     args = parser.parse_args(argv)
     try:
         if args.command == "check-config":
@@ -144,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_run(args.config))
         if args.command == "backup":
             return asyncio.run(_backup(args.config, args.file))
+        if args.command == "meetings":
+            print("\n".join(_meeting_lines(args.config, args.start, args.count)))
+            return 0
         if args.command == "qr":
             link, png = asyncio.run(
                 _qr_poster(args.config, args.grid, args.place, args.bot_username)
