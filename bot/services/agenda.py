@@ -1,0 +1,552 @@
+"""The meetings of the 9th, 19th and 29th (SPEC §5): each bound grid's agenda, posted once.
+
+Exactly once, also across restarts: a posting is its outbox rows plus a ``meetings`` row
+whose primary key (grid, local date) refuses a second one, written in one transaction.
+Whatever runs :meth:`AgendaService.post_due` - the minute tick, the start-up catch-up, both
+at once - the second writer finds the row and posts nothing. A bot that was down at the
+hour posts the latest missed meeting when it comes back, marked late; older missed
+meetings are never posted as a backlog (their lists are stale; the latest one covers them).
+
+Rendering is pure: :meth:`AgendaService.build` reads everything into an :class:`Agenda` of
+plain data, :meth:`AgendaService.render` turns it into messages under Telegram's limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.clock import Clock, iso, parse_iso
+from bot.config import Config
+from bot.domain.deadlines import is_overdue, resolution_due
+from bot.domain.meetings import last_meeting, next_meeting
+from bot.domain.model import Kind, Priority
+from bot.errors import UserError
+from bot.i18n import language_for, t
+from bot.images import MAX_TILES, contact_sheet
+from bot.media import store_bytes
+from bot.services.issues import IssueService
+from bot.services.roster import RosterService
+from storage import issues, meetings, outbox
+from storage.db import Store
+from storage.grids import GridRow
+from storage.meetings import ItemRow
+
+log = logging.getLogger(__name__)
+
+# Past this, an agenda says it is late: a tick a minute or two after the hour is on time.
+LATE_AFTER = timedelta(minutes=15)
+# The coordinators' summary is still sent this long after the last posting (a crash between
+# the agendas and the summary), never days later to someone who just started the bot.
+SUMMARY_WINDOW = timedelta(hours=1)
+# Telegram allows 4,096 characters after entity parsing (UTF-16 units); raw HTML is longer
+# than what it parses to, so this leaves room for anything we did not think of.
+MESSAGE_LIMIT = 4000
+DECISION_MAX = 1000
+# Shown on the agenda; the whole text stays in the event log.
+EXCERPT_CHARS = 24
+DECISION_CHARS = 200
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    number: int
+    category: str  # category key; its label depends on the language
+    kind: str
+    building: str
+    unit: str
+    status: str
+    priority: str
+    excerpt: str
+    assignee: str | None = None
+    age_days: int = 0
+    overdue: bool = False
+    meeting_no: int = 1  # this is the item's Nth agenda (carried over N - 1 times)
+    decision: str | None = None
+    photo: str | None = None  # first stored report photo, relative to media_dir
+
+
+@dataclass(frozen=True)
+class KindLine:
+    kind: str
+    created: int
+    closed: int
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """Everything one grid's agenda says, as plain data (no database, no language)."""
+
+    grid_key: str
+    grid_name: str
+    meeting_at: datetime  # UTC
+    local_date: date
+    local_time: str
+    period_start: date | None
+    period_end: date
+    late: bool
+    preview: bool
+    closed: tuple[AgendaItem, ...]
+    new: tuple[AgendaItem, ...]
+    unresolved: tuple[AgendaItem, ...]
+    figures: tuple[KindLine, ...]
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for item in self.unresolved if item.overdue)
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def ordinal_key(n: int) -> str:
+    """CLDR's English ordinal categories (1st, 2nd, 3rd, 4th, 11th-13th, 21st ...); each
+    catalog words all four, Chinese the same way ("第3次上会")."""
+    if n % 100 in (11, 12, 13):
+        return "agenda.ordinal_other"
+    return {1: "agenda.ordinal_one", 2: "agenda.ordinal_two", 3: "agenda.ordinal_few"}.get(
+        n % 10, "agenda.ordinal_other"
+    )
+
+
+def _excerpt(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _read_all(paths: list[Path]) -> list[bytes]:
+    """A missing or unreadable file becomes empty bytes: a grey tile that keeps its number."""
+    out: list[bytes] = []
+    for path in paths:
+        try:
+            out.append(path.read_bytes())
+        except OSError:
+            out.append(b"")
+    return out
+
+
+class AgendaService:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        clock: Clock,
+        roster: RosterService,
+        issues_service: IssueService,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.roster = roster
+        self.issues = issues_service
+        self.meeting_time = time.fromisoformat(config.meeting_time)
+
+    # ------------------------------------------------------------------ calendar
+
+    def _last(self, at_or_before: datetime) -> datetime | None:
+        return last_meeting(
+            at_or_before, self.config.meeting_days, self.meeting_time, self.config.tz,
+            skip_holidays=self.config.meeting_skip_holidays,
+        )
+
+    def _next(self, after: datetime) -> datetime:
+        return next_meeting(
+            after, self.config.meeting_days, self.meeting_time, self.config.tz,
+            skip_holidays=self.config.meeting_skip_holidays,
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    async def build(
+        self,
+        grid_key: str,
+        meeting_at: datetime,
+        *,
+        previous: datetime | None,
+        late: bool = False,
+        preview: bool = False,
+    ) -> Agenda:
+        """Read one grid's agenda for the meeting at ``meeting_at``.
+
+        The period is (previous meeting, this meeting]: every item is "new" on exactly one
+        agenda and "closed" on exactly one. Unresolved are the items open now and created
+        by the meeting time; ages and overdue marks are as of now (a late agenda tells the
+        truth at the moment it is read).
+        """
+        grid = await self.roster.grid(grid_key)
+        if grid is None:
+            raise UserError("grid.unknown", key=grid_key)
+        tz = self.config.tz
+        now = self.clock.now()
+        start, end = (iso(previous) if previous else ""), iso(meeting_at)
+        local = meeting_at.astimezone(tz)
+        closed = await meetings.closed_between(self.store, grid_key, start, end)
+        new = await meetings.created_between(self.store, grid_key, start, end)
+        open_rows = await meetings.unresolved_by(self.store, grid_key, end)
+        decisions = await meetings.last_decisions(self.store, grid_key)
+        listed = sorted(
+            s for s, _ in await meetings.times_listed(
+                self.store, grid_key, local.date().isoformat()
+            )
+        )
+        photos = await meetings.first_photos(self.store, [r.id for r in open_rows])
+        figures = await meetings.figures_by_kind(self.store, grid_key, start, end)
+        names = {h.user_id: h.name for h in await self.roster.heads(grid_key)}
+
+        async def who(user_id: int | None) -> str | None:
+            if user_id is None:
+                return None
+            if user_id not in names:  # a coordinator who claimed: one lookup, then cached
+                names[user_id] = await self.roster.name_of(grid_key, user_id)
+            return names[user_id]
+
+        unresolved = []
+        for row in open_rows:
+            created = parse_iso(row.created_at)
+            due = (parse_iso(row.due_at) if row.due_at
+                   else resolution_due(created, Priority(row.priority), tz))
+            unresolved.append(AgendaItem(
+                **self._basics(row), assignee=await who(row.assignee_user_id),
+                age_days=max((now - created).days, 0), overdue=is_overdue(due, now),
+                # Earlier agendas scheduled at or after its creation listed it.
+                meeting_no=1 + len(listed) - bisect_left(listed, row.created_at),
+                decision=decisions.get(row.id), photo=photos.get(row.id),
+            ))
+        by_kind = {f.kind: f for f in figures}
+        return Agenda(
+            grid_key=grid.key,
+            grid_name=grid.name,
+            meeting_at=meeting_at,
+            local_date=local.date(),
+            local_time=local.strftime("%H:%M"),
+            period_start=previous.astimezone(tz).date() if previous else None,
+            period_end=local.date(),
+            late=late,
+            preview=preview,
+            closed=tuple(AgendaItem(**self._basics(r), decision=decisions.get(r.id))
+                         for r in closed),
+            new=tuple(AgendaItem(**self._basics(r)) for r in new),
+            unresolved=tuple(unresolved),
+            figures=tuple(
+                KindLine(k.value, by_kind[k.value].created if k.value in by_kind else 0,
+                         by_kind[k.value].closed if k.value in by_kind else 0)
+                for k in Kind
+            ),
+        )
+
+    @staticmethod
+    def _basics(row: ItemRow) -> dict[str, Any]:
+        return {
+            "number": row.id, "category": row.category, "kind": row.kind,
+            "building": row.building, "unit": row.unit, "status": row.status,
+            "priority": row.priority, "excerpt": _excerpt(row.text, EXCERPT_CHARS),
+        }
+
+    # ------------------------------------------------------------------ rendering
+
+    def _place(self, lang: str, item: AgendaItem) -> str:
+        if item.building and item.unit:
+            return t(lang, "place.building_unit", building=item.building, unit=item.unit)
+        if item.building:
+            return t(lang, "place.building", building=item.building)
+        return t(lang, "place.unknown")
+
+    def _common(self, lang: str, item: AgendaItem) -> dict[str, Any]:
+        return {
+            "number": item.number,
+            "category": html.escape(self.issues.category(item.category).label(lang)),
+            "place": html.escape(self._place(lang, item)),
+            "status": t(lang, f"status.{item.status}"),
+            "text": html.escape(item.excerpt),
+        }
+
+    def _decision(self, lang: str, item: AgendaItem) -> str:
+        if not item.decision:
+            return ""
+        text = html.escape(_excerpt(item.decision, DECISION_CHARS))
+        return "\n" + t(lang, "agenda.decision", text=text)
+
+    def _unresolved_line(self, lang: str, item: AgendaItem) -> str:
+        line = t(
+            lang, "agenda.unresolved_line", **self._common(lang, item),
+            who=html.escape(item.assignee) if item.assignee else t(lang, "agenda.nobody"),
+            days=item.age_days, priority=t(lang, f"priority.{item.priority}"),
+            overdue=t(lang, "agenda.overdue") if item.overdue else "",
+            ordinal=t(lang, ordinal_key(item.meeting_no), n=item.meeting_no),
+        )
+        return line + self._decision(lang, item)
+
+    def render(self, agenda: Agenda, language: str) -> list[str]:
+        """HTML messages, each under the limit; an item is never cut and appears once.
+
+        Every message starts with the agenda's header, "(2/3)" when there are several; a
+        section that goes on in the next message is headed again there, marked continued.
+        """
+        lang = language
+        intro: list[str] = []
+        if agenda.preview:
+            intro.append(t(lang, "agenda.preview", date=agenda.local_date.strftime("%m-%d"),
+                           time=agenda.local_time))
+        if agenda.late:
+            intro.append(t(lang, "agenda.late", time=agenda.local_time))
+        if agenda.period_start is not None:
+            intro.append(t(lang, "agenda.period", start=agenda.period_start.isoformat(),
+                           end=agenda.period_end.isoformat()))
+        else:
+            intro.append(t(lang, "agenda.period_first", end=agenda.period_end.isoformat()))
+
+        sections: list[tuple[str, list[str]]] = [
+            (t(lang, "agenda.closed_header", count=len(agenda.closed)),
+             [t(lang, "agenda.closed_line", **self._common(lang, i)) + self._decision(lang, i)
+              for i in agenda.closed]),
+            (t(lang, "agenda.new_header", count=len(agenda.new)),
+             [t(lang, "agenda.new_line", **self._common(lang, i)) for i in agenda.new]),
+            (t(lang, "agenda.unresolved_header", count=len(agenda.unresolved)),
+             [self._unresolved_line(lang, i) for i in agenda.unresolved]),
+            (t(lang, "agenda.figures_header"),
+             [" · ".join(
+                 t(lang, "agenda.figures_line", kind=t(lang, f"agenda.kind_{f.kind}"),
+                   created=f.created, closed=f.closed)
+                 for f in agenda.figures)]),
+        ]
+
+        def header(part: int, total: int) -> str:
+            text = t(lang, "agenda.header", grid=html.escape(agenda.grid_name),
+                     date=agenda.local_date.isoformat())
+            return text + t(lang, "agenda.part", part=part, total=total) if total > 1 else text
+
+        return pack(intro, sections, header, continued=lambda s: t(lang, "agenda.continued",
+                                                                     section=s))
+
+    # ------------------------------------------------------------------ posting
+
+    async def preview(self, grid_key: str, *, language: str | None = None) -> list[str]:
+        """The next meeting's agenda as it stands now (for /agenda); nothing is recorded."""
+        now = self.clock.now()
+        agenda = await self.build(
+            grid_key, self._next(now), previous=self._last(now), preview=True
+        )
+        return self.render(agenda, language or self.config.language)
+
+    async def post_due(self, now: datetime | None = None) -> int:
+        """Post the latest meeting's agenda to every bound grid that has not had it.
+
+        Returns how many grids were posted. Run every minute and once at start-up; a run
+        with nothing due reads one row per grid and writes nothing.
+        """
+        now = now or self.clock.now()
+        meeting_at = self._last(now)
+        if meeting_at is None:
+            return 0
+        local_date = meeting_at.astimezone(self.config.tz).date().isoformat()
+        late = now - meeting_at > LATE_AFTER
+        previous = self._last(meeting_at - timedelta(microseconds=1))
+        built: dict[str, Agenda] = {}
+        for grid in await self.roster.all_grids():
+            if not grid.active or grid.chat_id is None:
+                continue
+            if await meetings.is_posted(self.store, grid.key, local_date):
+                continue
+            bound = await meetings.bound_at(self.store, grid.key)
+            if bound is not None and bound > iso(meeting_at):
+                # Bound (or first configured) after that meeting: it was never this
+                # group's meeting, and a fresh install must not open with a stale agenda.
+                continue
+            try:
+                agenda = await self._post(grid, meeting_at, previous, local_date, late, now)
+            except Exception:  # noqa: BLE001 - one grid's failure must not silence the others
+                log.exception("agenda of %s for %s failed", grid.key, local_date)
+                continue
+            if agenda is not None:
+                built[grid.key] = agenda
+        await self._summaries(now, meeting_at, previous, local_date, built)
+        return len(built)
+
+    async def _post(
+        self, grid: GridRow, meeting_at: datetime, previous: datetime | None, local_date: str,
+        late: bool, now: datetime,
+    ) -> Agenda | None:
+        assert grid.chat_id is not None
+        lang = self.config.language
+        agenda = await self.build(grid.key, meeting_at, previous=previous, late=late)
+        chunks = self.render(agenda, lang)
+        # Pillow work happens before the transaction: the write lock is held briefly.
+        sheet = await self._contact_sheet(agenda, lang)
+        stamp = iso(now)
+        async with self.store.transaction() as conn:
+            if not await meetings.record_in(
+                conn, grid.key, local_date, scheduled_at=iso(meeting_at), posted_at=stamp,
+                late=late, messages=len(chunks) + (1 if sheet else 0),
+                unresolved=len(agenda.unresolved),
+            ):
+                return None  # another run posted it first
+            for i, chunk in enumerate(chunks):
+                await outbox.enqueue_call(
+                    conn, grid.chat_id, "sendMessage",
+                    {"chat_id": grid.chat_id, "text": chunk, "parse_mode": "HTML",
+                     "link_preview_options": {"is_disabled": True}},
+                    stamp, dedup_key=f"agenda:{grid.key}:{local_date}:{i}",
+                )
+            if sheet is not None:
+                path, caption = sheet
+                await outbox.enqueue_call(
+                    conn, grid.chat_id, "sendPhoto",
+                    {"chat_id": grid.chat_id, "photo_file": path, "caption": caption},
+                    stamp, dedup_key=f"agenda:{grid.key}:{local_date}:sheet",
+                )
+        log.info("agenda of %s for %s posted (%d messages%s)", grid.key, local_date,
+                 len(chunks), ", late" if late else "")
+        return agenda
+
+    async def _contact_sheet(self, agenda: Agenda, lang: str) -> tuple[str, str] | None:
+        """The unresolved items' first photos, numbered, stored under media_dir; None when
+        no item has a photo. The image work runs in a thread, off the event loop."""
+        with_photo = [(i.number, i.photo) for i in agenda.unresolved if i.photo]
+        if not with_photo:
+            return None
+        shown = with_photo[:MAX_TILES]
+        root = Path(self.config.media_dir)
+        data = await asyncio.to_thread(_read_all, [root / p for _, p in shown])
+        image = await asyncio.to_thread(
+            contact_sheet, [(n, d) for (n, _), d in zip(shown, data, strict=True)]
+        )
+        path = await asyncio.to_thread(store_bytes, root, image, ".jpg")
+        caption = (t(lang, "agenda.sheet", count=len(shown)) if len(shown) == len(with_photo)
+                   else t(lang, "agenda.sheet_capped", count=len(shown), total=len(with_photo)))
+        return str(path.relative_to(root)), caption
+
+    async def _summaries(
+        self, now: datetime, meeting_at: datetime, previous: datetime | None, local_date: str,
+        built: dict[str, Agenda],
+    ) -> None:
+        """One message per coordinator: a line per grid posted for this meeting.
+
+        Sent once per meeting date (dedup key); also after a crash between the agendas and
+        the summary, as long as the postings are recent.
+        """
+        postings = await meetings.posted_on(self.store, local_date)
+        if not postings or parse_iso(max(p.posted_at for p in postings)) < now - SUMMARY_WINDOW:
+            return
+        agendas: list[Agenda] | None = None
+        for coordinator in self.config.coordinators:
+            key = f"agenda-summary:{local_date}:{coordinator}"
+            if await meetings.outbox_has(self.store, f"{key}:0"):
+                continue
+            started, language = await meetings.reachable(self.store, coordinator)
+            if not started:
+                continue  # a bot cannot write first
+            if agendas is None:
+                agendas = [
+                    built.get(p.grid_key) or await self.build(
+                        p.grid_key, meeting_at, previous=previous
+                    )
+                    for p in postings
+                ]
+            lang = language_for(language, self.config.language)
+            lines = [t(lang, "agenda.summary_header", date=local_date)] + [
+                t(lang, "agenda.summary_line", grid=html.escape(a.grid_name),
+                  unresolved=len(a.unresolved), overdue=a.overdue, closed=len(a.closed))
+                for a in agendas
+            ]
+            stamp = iso(now)
+            async with self.store.transaction() as conn:
+                for i, chunk in enumerate(split_lines(lines)):
+                    await outbox.enqueue_call(
+                        conn, coordinator, "sendMessage",
+                        {"chat_id": coordinator, "text": chunk, "parse_mode": "HTML"},
+                        stamp, dedup_key=f"{key}:{i}",
+                    )
+
+    # ------------------------------------------------------------------ decisions
+
+    async def decide(
+        self, issue_id: int, user_id: int, text: str, *, chat_id: int | None = None,
+        message_id: int | None = None,
+    ) -> None:
+        """Record a meeting decision on an item; later agendas show the latest one.
+
+        Coordinators only: they chair the meeting. A command delivered twice (the inbox
+        retries a failed update) records one decision.
+        """
+        if not self.roster.is_coordinator(user_id):
+            raise UserError("perm.coordinator_only")
+        text = text.strip()
+        if not 1 <= len(text) <= DECISION_MAX:
+            raise UserError("decide.usage")
+        await self.issues.get(issue_id)  # issue.not_found for a wrong number
+        async with self.store.transaction() as conn:
+            if message_id is not None and await meetings.decision_from_in(
+                conn, chat_id, message_id
+            ):
+                return
+            await issues.add_event(
+                conn, issue_id, iso(self.clock.now()), "decision", actor_user_id=user_id,
+                data={"text": text}, chat_id=chat_id, message_id=message_id,
+            )
+
+
+def split_lines(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Lines joined into messages under ``limit`` UTF-16 units, never cutting a line."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if current and utf16_len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def pack(
+    intro: list[str],
+    sections: list[tuple[str, list[str]]],
+    header: Callable[[int, int], str],
+    *,
+    continued: Callable[[str], str],
+    limit: int = MESSAGE_LIMIT,
+) -> list[str]:
+    """Lay sections of items out over messages of at most ``limit`` UTF-16 units.
+
+    A section's heading travels with its first item (never alone at the bottom); an empty
+    section is just its heading. Room for the longest "(n/n)" header is kept in every
+    message, so numbering the parts afterwards cannot push one over the limit.
+    """
+    blocks: list[tuple[str, str, bool]] = []  # (section heading, text, first of section)
+    for heading, items in sections:
+        if not items:
+            blocks.append((heading, heading, True))
+            continue
+        blocks.append((heading, f"{heading}\n{items[0]}", True))
+        blocks.extend((heading, item, False) for item in items[1:])
+
+    bodies: list[list[str]] = [list(intro)]
+    size = utf16_len("\n".join(intro))
+    room = limit - utf16_len(header(999, 999)) - 1
+    for heading, text, first in blocks:
+        gap = 2 if first else 1  # a blank line before a section
+        if bodies[-1] and size + gap + utf16_len(text) > room:
+            lead = [] if first else [continued(heading)]
+            bodies.append(lead)
+            size = utf16_len("\n".join(lead))
+            gap = 1 if lead else 0
+        if first and bodies[-1]:
+            bodies[-1].append("")
+        bodies[-1].append(text)
+        size += gap + utf16_len(text)
+    total = len(bodies)
+    return [
+        "\n".join([header(part, total), *body]) for part, body in enumerate(bodies, start=1)
+    ]
