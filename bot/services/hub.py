@@ -11,6 +11,7 @@ from bot.config import CategoryConfig, Config
 from bot.domain.model import DEFAULT_CATEGORIES, Category, Kind, Priority, Role
 from bot.i18n import t
 from bot.services import messages
+from bot.services.agenda import AgendaService
 from bot.services.escalation import EscalationService
 from bot.services.issues import IssueService
 from bot.services.qr import QrService
@@ -52,6 +53,7 @@ class Services:
     categories: tuple[Category, ...]
     qr: QrService
     escalation: EscalationService
+    agenda: AgendaService
     wake_outbox: Callable[[], None] = field(default=_nothing)
     wake_media: Callable[[], None] = field(default=_nothing)
     # Updates whose handler failed unexpectedly, so the inbox tries them again.
@@ -68,6 +70,7 @@ class Services:
             residents=ResidentService(config, store, clock, roster, issues),
             categories=categories, qr=QrService(config, store, clock),
             escalation=EscalationService(config, store, clock, roster, issues),
+            agenda=AgendaService(config, store, clock, roster, issues),
         )
 
     async def initialize(self) -> None:

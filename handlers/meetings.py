@@ -1,0 +1,97 @@
+"""The meetings of the 9th, 19th and 29th: /agenda, /decide, and the minute tick that posts.
+
+The agenda is posted by a tick every minute rather than one job per meeting time: the tick
+asks "is the latest meeting posted for every grid?", and the ``meetings`` table answers.
+That makes exactly-once and catch-up the same code path - a tick after downtime, the
+start-up run and a tick racing it all find the row or write it once - and a changed
+meeting calendar in config needs no rescheduling.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, BaseHandler, CommandHandler
+
+from bot.config import GRID_KEY_RE
+from bot.errors import UserError
+from handlers.common import chat_language, reply, reply_key
+from handlers.context import Ctx
+from handlers.jobs import JOB_KWARGS
+
+log = logging.getLogger(__name__)
+TICK_EVERY = 60  # seconds: an agenda goes out within a minute of the hour
+_DECIDE_RE = re.compile(r"^/decide(?:@\w+)?\s+#?(\d{1,9})\s+(.+)$", re.DOTALL)
+
+
+async def cmd_agenda(update: Update, ctx: Ctx) -> None:
+    """The next agenda as it stands: this group's grid, or a named one for its heads and
+    coordinators anywhere. Nothing is recorded; the real posting still happens."""
+    user = update.effective_user
+    chat = update.effective_chat
+    assert user is not None and chat is not None
+    services = ctx.services
+    args = ctx.args or []
+    if args:
+        grid = await services.roster.grid(args[0]) if GRID_KEY_RE.match(args[0]) else None
+        if grid is None:
+            raise UserError("grid.unknown", key=args[0][:32])
+        if not services.roster.is_coordinator(user.id) and not await services.roster.roles_in(
+            grid.key, user.id
+        ):
+            raise UserError("perm.not_head")
+    else:
+        grid = None if chat.type == "private" else await services.roster.grid_of_chat(chat.id)
+        if grid is None:
+            raise UserError("agenda.which_grid")
+        # Anyone in the grid's own group may look: the agenda will be posted there anyway.
+    chunks = await services.agenda.preview(grid.key, language=chat_language(ctx, update))
+    for i, chunk in enumerate(chunks):
+        await reply(update, ctx, chunk, part=i, html=True)
+
+
+async def cmd_decide(update: Update, ctx: Ctx) -> None:
+    """``/decide 12 text`` or ``/decide #12 text``: the meeting's decision on an item."""
+    user = update.effective_user
+    chat = update.effective_chat
+    message = update.effective_message
+    assert user is not None and chat is not None and message is not None
+    services = ctx.services
+    if not services.roster.is_coordinator(user.id):
+        raise UserError("perm.coordinator_only")
+    found = _DECIDE_RE.match((message.text or "").strip())
+    if found is None:
+        raise UserError("decide.usage")
+    number = int(found.group(1))
+    await services.agenda.decide(
+        number, user.id, found.group(2), chat_id=chat.id, message_id=message.message_id
+    )
+    await reply_key(update, ctx, "decide.done", number=number)
+
+
+async def on_meeting_tick(ctx: Ctx) -> None:
+    """Post whatever meeting is due and not yet posted (usually nothing)."""
+    posted = await ctx.services.agenda.post_due()
+    if posted:
+        log.info("posted %d meeting agendas", posted)
+    ctx.services.wake_outbox()
+
+
+def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """A late tick still runs and piled-up ticks collapse into one (JOB_KWARGS)."""
+    queue = app.job_queue
+    assert queue is not None
+    queue.run_repeating(
+        on_meeting_tick, interval=TICK_EVERY, first=TICK_EVERY, name="meetings",
+        job_kwargs=JOB_KWARGS,
+    )
+
+
+def handlers() -> list[BaseHandler[Update, Ctx, None]]:
+    return [
+        CommandHandler("agenda", cmd_agenda),
+        CommandHandler("decide", cmd_decide),
+    ]
