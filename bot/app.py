@@ -138,6 +138,9 @@ class Runner:
         climbed = await self.services.escalation.escalate_due()
         if climbed:
             log.info("escalated %d items left unclaimed while the bot was down", climbed)
+        posted = await self.services.agenda.post_due()
+        if posted:
+            log.info("posted %d meeting agendas that came due while the bot was down", posted)
         self.sender.wake()
         self._spawn(self.feeder.process_forever(), "inbox")
         self._spawn(self.feeder.fetch_forever(), "fetch")

@@ -15,6 +15,7 @@ from handlers import (
     group_intake,
     guard,
     jobs,
+    meetings,
     private_intake,
     qr,
     relay,
@@ -34,6 +35,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             # Commands before intake, so "/report" as a reply is a command, not a message.
             *commands.handlers(),
             *qr.handlers(),
+            # /agenda and /decide for the meetings of the 9th, 19th and 29th.
+            *meetings.handlers(),
             *group_intake.handlers(),
             # Buttons on issue cards.
             *cards.handlers(),
@@ -46,3 +49,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     app.add_error_handler(errors.on_error)
     jobs.schedule(app)
+    meetings.schedule(app)

@@ -24,8 +24,8 @@ from handlers.cards import place_text, render_card
 from handlers.common import chat_language, display_name, reply, reply_key
 from handlers.context import Ctx
 
-PRIVATE_COMMANDS = ("start", "my", "cancel", "help", "open", "show", "qr")
-GROUP_COMMANDS = ("report", "open", "show", "bind", "qr", "help")
+PRIVATE_COMMANDS = ("start", "my", "cancel", "help", "open", "show", "agenda", "qr")
+GROUP_COMMANDS = ("report", "open", "show", "agenda", "decide", "bind", "qr", "help")
 
 
 async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
