@@ -14,11 +14,13 @@ import logging
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 from bot.app import Runner, build_application
+from bot.clock import FakeClock
 from bot.config import load_config
 from bot.emulator import BotApiEmulator
 
@@ -175,7 +177,9 @@ async def run_demo() -> int:
             emu.add_user(RESIDENT, "居民陈阿姨")
             emu.add_user(NEIGHBOUR, "邻居老周")
             config = load_config(_write_config(emu, Path(tmp)), environ={})
-            runner = Runner(build_application(config))
+            # The day before a meeting, so the demo can end with the 9th's agenda.
+            clock = FakeClock(datetime(2026, 12, 8, 9, 0, tzinfo=config.tz))
+            runner = Runner(build_application(config, clock=clock))
             await runner.start()
             shown = 0
 
@@ -192,9 +196,9 @@ async def run_demo() -> int:
             try:
                 print(f"fiveheads demo — {GRID_NAME} ({GRID_KEY}): 一个上午 / one morning")
                 # A bot may not write first: only heads who started it get private pings.
-                for _, user_id, _, _ in HEADS:
+                for user_id in [h[1] for h in HEADS] + [COORDINATOR]:
                     emu.send_text(user_id, user_id, "/start")
-                await step("0. 五长私聊 /start 机器人 / the heads start the bot in private")
+                await step("0. 五长和协调员私聊 /start / heads and coordinator start the bot")
 
                 emu.send_photo(GROUP, BUILDING_HEAD, _photo("lightgray", _boxes),
                                caption="3号楼2单元楼道堆满纸箱，堵住了")
@@ -227,6 +231,13 @@ async def run_demo() -> int:
                 await step("8. 网格长查看未办结 / the grid head asks for the open list")
 
                 await _resident_afternoon(emu, step)
+
+                emu.send_text(GROUP, COORDINATOR, "/decide 4 物业本周内清理消防通道，楼长盯办")
+                await step("16. 协调员记录决定 / a coordinator records a decision on #4")
+                clock.advance(datetime(2026, 12, 9, 8, 0, tzinfo=config.tz) - clock.now())
+                await runner.services.agenda.post_due()
+                runner.services.wake_outbox()
+                await step("17. 9日 08:00 例会议程 / the 9th, 08:00: the meeting agenda")
             finally:
                 await runner.stop()
     print(f"\n(demo finished in {time.monotonic() - started:.1f} s)")

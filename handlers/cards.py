@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 from telegram.helpers import mention_html
 
+from bot.domain.classify import REPORT_HASHTAG
 from bot.domain.lifecycle import Action
 from bot.domain.model import Status
 from bot.errors import UserError
@@ -18,7 +19,6 @@ from bot.services import messages
 from bot.services.hub import Services
 from handlers.common import user_language
 from handlers.context import Ctx
-from handlers.group_intake import HASHTAG
 
 PRIORITY_ICON = {"urgent": "🔴", "priority": "🟠", "normal": "🟢", "planned": "🔵"}
 TEXT_LIMIT = 800  # the card quotes the report; the whole report stays in /show and the log
@@ -69,7 +69,7 @@ async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str,
             lines.append(t(lang, key, wanted=t(lang, f"role.{row.wanted_role}")))
     else:
         lines.append(t(lang, "card.nobody", wanted=t(lang, f"role.{row.wanted_role}")))
-    text = HASHTAG.sub("", row.text).strip()
+    text = REPORT_HASHTAG.sub("", row.text).strip()
     if text:
         quoted = text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…"
         lines.append(f"📝 {html.escape(quoted)}")

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CommandHandler, JobQueue, MessageHandler, filters
 
-from bot.domain.classify import classify
+from bot.domain.classify import REPORT_HASHTAG, classify
 from bot.domain.emergency import hints
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services.issues import IncomingMedia, Report
 from handlers.common import chat_language, display_name, reply, thread_of
 from handlers.context import Ctx
-
-HASHTAG = re.compile(r"#(随手拍|report)(?![A-Za-z0-9_])", re.IGNORECASE)
 
 
 def seconds(duration: int | timedelta) -> int:
@@ -155,7 +152,7 @@ async def on_group_edit(update: Update, ctx: Ctx) -> None:
 
 _REPORTS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & (
     filters.PHOTO | filters.VOICE | filters.Document.IMAGE
-    | filters.Regex(HASHTAG) | filters.CaptionRegex(HASHTAG)
+    | filters.Regex(REPORT_HASHTAG) | filters.CaptionRegex(REPORT_HASHTAG)
 )
 
 

@@ -15,8 +15,8 @@ from PIL import Image
 
 from bot.domain.lifecycle import Action
 from bot.images import _shape  # the sheet's geometry, to find each tile's centre
-from bot.services.agenda import utf16_len
 from bot.services.issues import Report
+from bot.services.messages import utf16_len
 from tests.conftest import COORDINATOR, GRID, GRID_HEAD, GROUP, OUTSIDER, Bot, jpeg
 from tests.test_meetings_posting import agenda_of, agendas, at, local, move_to, report, start, tick
 

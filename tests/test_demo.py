@@ -84,11 +84,24 @@ def check_resident(output: str) -> None:
     assert "状态：" + t("zh", "status.closed") in last_card
 
 
+def check_agenda(output: str) -> None:
+    """The day ends with the 9th's agenda: unresolved items, the decision, the photos."""
+    agenda = output[output.index("=== 17."):]
+    assert "2026-12-09" in agenda
+    unresolved = agenda[agenda.index("📌"):]
+    for number in ("#2 ", "#3 ", "#4 "):
+        assert number in unresolved
+    assert "#1 " not in unresolved and "#5 " not in unresolved
+    assert "物业本周内清理消防通道" in unresolved  # the decision recorded at step 16
+    assert "[private: 刘书记] 🤖 bot:" in agenda  # the coordinators' summary
+
+
 async def test_demo_plays_the_morning_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert await run_demo() == 0
     output = capsys.readouterr().out
     check_morning(output)
     check_resident(output)
+    check_agenda(output)
 
 
 def test_demo_command_prints_the_transcript() -> None:
@@ -101,4 +114,5 @@ def test_demo_command_prints_the_transcript() -> None:
     assert done.returncode == 0, done.stderr
     check_morning(done.stdout)
     check_resident(done.stdout)
+    check_agenda(done.stdout)
     assert done.stderr == ""  # quiet: no log lines around the transcript

@@ -70,6 +70,10 @@ _NOT_URGENT = ("不急", "不着急", "不紧急", "不是很急", "不太急", 
 _NOT_CARE = ("毛病", "病毒")
 # fmt: on
 
+# The hashtags that make a group message a report (SPEC §3): "#随手拍" or "#report", not
+# "#reporting". Stripped when a report's text is quoted back.
+REPORT_HASHTAG = re.compile(r"#(随手拍|report)(?![A-Za-z0-9_])", re.IGNORECASE)
+
 
 def _normalize(text: str) -> str:
     """NFKC (full-width digits and dashes become ASCII) and case-folded (BUILDING = building)."""

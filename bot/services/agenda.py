@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.clock import Clock, iso, parse_iso
 from bot.config import Config
+from bot.domain.classify import REPORT_HASHTAG
 from bot.domain.deadlines import is_overdue, resolution_due
 from bot.domain.meetings import last_meeting, next_meeting
 from bot.domain.model import Kind, Priority
@@ -33,6 +34,7 @@ from bot.i18n import language_for, t
 from bot.images import MAX_TILES, contact_sheet
 from bot.media import store_bytes
 from bot.services.issues import IssueService
+from bot.services.messages import split_message, utf16_len
 from bot.services.roster import RosterService
 from storage import issues, meetings, outbox
 from storage.db import Store
@@ -103,11 +105,6 @@ class Agenda:
         return sum(1 for item in self.unresolved if item.overdue)
 
 
-def utf16_len(text: str) -> int:
-    """Telegram counts message length in UTF-16 code units (an emoji is two)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def ordinal_key(n: int) -> str:
     """CLDR's English ordinal categories (1st, 2nd, 3rd, 4th, 11th-13th, 21st ...); each
     catalog words all four, Chinese the same way ("第3次上会")."""
@@ -119,7 +116,7 @@ def ordinal_key(n: int) -> str:
 
 
 def _excerpt(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(REPORT_HASHTAG.sub("", text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -459,7 +456,7 @@ class AgendaService:
             ]
             stamp = iso(now)
             async with self.store.transaction() as conn:
-                for i, chunk in enumerate(split_lines(lines)):
+                for i, chunk in enumerate(split_message(lines)):
                     await outbox.enqueue_call(
                         conn, coordinator, "sendMessage",
                         {"chat_id": coordinator, "text": chunk, "parse_mode": "HTML"},
@@ -492,22 +489,6 @@ class AgendaService:
                 conn, issue_id, iso(self.clock.now()), "decision", actor_user_id=user_id,
                 data={"text": text}, chat_id=chat_id, message_id=message_id,
             )
-
-
-def split_lines(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Lines joined into messages under ``limit`` UTF-16 units, never cutting a line."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        candidate = f"{current}\n{line}" if current else line
-        if current and utf16_len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 def pack(

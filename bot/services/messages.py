@@ -53,15 +53,21 @@ async def edit_markup(
         )
 
 
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def split_message(lines: list[str], limit: int = 4000) -> list[str]:
-    """Join lines into messages under Telegram's 4,096 characters without splitting a line
+    """Join lines into messages under Telegram's 4,096 UTF-16 units without splitting a line
     across two messages (a single line longer than the limit is shortened with "…")."""
     chunks: list[str] = []
     current = ""
     for line in lines:
-        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        while utf16_len(line) > limit:
+            line = line[: max(1, len(line) - (utf16_len(line) - limit) - 1)] + "…"
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if current and utf16_len(candidate) > limit:
             chunks.append(current)
             current = line
         else:
