@@ -9,8 +9,10 @@ import io
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -76,6 +78,10 @@ def write_config(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
+
+# Tests run on a fixed working day right after a meeting day, so moving the clock a few days
+# never crosses a 9th/19th/29th at 08:00 (start-up would post an agenda into the group).
+TEST_START = datetime(2026, 11, 10, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 # Telegram allows 20 messages a minute per group; tests that post many cards to one group
 # would wait minutes, so by default they run with the same limit per second.
@@ -194,7 +200,7 @@ def make_bot(
 ) -> Callable[..., Bot]:
     def make(*, limits: RateLimits | None = None, **config_kwargs: Any) -> Bot:
         config = load_config(write_config(tmp_path, emu, **config_kwargs), environ={})
-        return Bot(emu, config, FakeClock(), limits or FAST_LIMITS)
+        return Bot(emu, config, FakeClock(TEST_START), limits or FAST_LIMITS)
 
     return make
 

@@ -140,3 +140,12 @@ async def test_cards_follow_a_group_that_became_a_supergroup(bot: Bot) -> None:
     assert issue["card_chat_id"] == new_id and issue["status"] == "in_progress"
     card = bot.card(1)
     assert card.chat_id == new_id and "处理中" in card.plain()
+
+
+async def test_show_lists_a_meeting_decision(bot: Bot) -> None:
+    bot.emu.send_photo(GROUP, UNIT_HEAD, jpeg(), caption="3-2 楼道杂物")
+    await bot.settled()
+    bot.emu.send_text(GROUP, COORDINATOR, "/decide 1 物业周五前清走")
+    bot.emu.send_text(GROUP, GRID_HEAD, "/show 1")
+    await bot.settled()
+    assert "会议决定" in bot.replies(GROUP)[-1]

@@ -57,3 +57,14 @@ def test_language_choice() -> None:
     assert language_for("ru") == "zh"  # the configured default
     assert language_for(None, "en") == "en"
     assert t("xx", "status.closed") == "已办结"
+
+
+def test_every_event_type_has_a_label() -> None:
+    """/show names each event of an issue's history from the catalog."""
+    pattern = re.compile(r'add_event\(\s*conn,\s*[^,]+,\s*[^,]+,\s*"([a-z_]+)"')
+    types: set[str] = set()
+    for folder in ("bot", "handlers"):
+        for path in (ROOT / folder).rglob("*.py"):
+            types |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    assert {"reported", "escalated", "decision", "relay_to_group"} <= types
+    assert sorted(k for k in types if f"event.{k}" not in catalog("en")) == []

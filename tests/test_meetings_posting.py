@@ -9,17 +9,12 @@ timer runs on real time.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram.ext import CommandHandler
-
-from bot.app import Runner
 from bot.clock import FakeClock
 from bot.services.agenda import AgendaService
-from handlers import meetings as meeting_handlers
 from tests.conftest import COORDINATOR, GRID, GROUP, UNIT_HEAD, Bot, jpeg
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -47,21 +42,7 @@ def agenda_of(bot: Bot) -> AgendaService:
 
 
 async def start(bot: Bot) -> None:
-    """Start the bot as the composition root will once the meetings are wired in: the
-    /agenda and /decide commands before the catch-all, and the start-up catch-up. Each
-    part is added here only while bot/app.py and handlers/__init__.py lack it."""
     await bot.start()
-    assert bot.runner is not None
-    app = bot.runner.app
-    registered = {
-        name for handlers in app.handlers.values() for h in handlers
-        if isinstance(h, CommandHandler) for name in h.commands
-    }
-    if "agenda" not in registered:
-        app.handlers[0][0:0] = meeting_handlers.handlers()
-    if "agenda.post_due" not in inspect.getsource(Runner.start):
-        await agenda_of(bot).post_due(bot.clock.now())
-        bot.runner.services.wake_outbox()
 
 
 async def tick(bot: Bot) -> int:
@@ -118,7 +99,6 @@ async def test_downtime_across_a_meeting_posts_once_late_on_start_up(
         assert "晚发" in posted and "08:00" in posted
         assert bot.query("SELECT late FROM meetings")[0]["late"] == 1
         await bot.restart()  # right after posting
-        await start_catch_up(bot)
         await bot.settled()
         assert await tick(bot) == 0  # and the next tick
         assert len(agendas(bot)) == 1
@@ -126,13 +106,6 @@ async def test_downtime_across_a_meeting_posts_once_late_on_start_up(
         assert len([m for m in bot.emu.bot_messages(GROUP) if m.kind == "photo"]) == 1
     finally:
         await bot.stop()
-
-
-async def start_catch_up(bot: Bot) -> None:
-    """After ``bot.restart()``: what ``start`` adds while the app does not do it itself."""
-    assert bot.runner is not None
-    if "agenda.post_due" not in inspect.getsource(Runner.start):
-        await agenda_of(bot).post_due(bot.clock.now())
 
 
 async def test_only_the_latest_missed_meeting_is_posted(make_bot: Callable[..., Bot]) -> None:
