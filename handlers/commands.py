@@ -109,9 +109,14 @@ async def cmd_show(update: Update, ctx: Ctx) -> None:
     lang = chat_language(ctx, update)
     card, _ = await render_card(services, number)
     lines = [card, "", t(lang, "show.history")]
+    anonymous = row.reporter_user_id if row.reporter_kind == "resident" else None
     for event in await services.issues.history(number):
-        who = (await services.roster.name_of(row.grid_key, event.actor_user_id)
-               if event.actor_user_id else t(lang, "show.system"))
+        if event.actor_user_id is None:
+            who = t(lang, "show.system")
+        elif event.actor_user_id == anonymous:
+            who = t(lang, "show.resident")  # a resident's name never reaches a group
+        else:
+            who = await services.roster.name_of(row.grid_key, event.actor_user_id)
         lines.append(t(lang, "show.event", at=_when(services, event.at), who=html.escape(who),
                        what=t(lang, f"event.{event.type}")))
     for i, chunk in enumerate(messages.split_message(lines)):

@@ -30,7 +30,7 @@ def thread_of(message: Message) -> int | None:
 
 async def reply(
     update: Update, ctx: Ctx, text: str, *, part: int | str = 0, html: bool = False,
-    markup: dict[str, Any] | None = None, quote: bool = True,
+    markup: dict[str, Any] | None = None, quote: bool = True, issue_id: int | None = None,
 ) -> None:
     """Answer the message of this update, once even if the update is processed again."""
     message = update.effective_message
@@ -43,7 +43,7 @@ async def reply(
         dedup_key=f"reply:{update.update_id}:{part}",
         reply_to=message.message_id if message and quote else None,
         thread_id=thread_of(message) if message else None,
-        html=html, markup=markup,
+        html=html, markup=markup, issue_id=issue_id,
     )
     services.wake_outbox()
 

@@ -61,12 +61,12 @@ def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 
 async def _say(update: Update, ctx: Ctx, key: str, markup: InlineKeyboardMarkup | None = None,
-               **params: Any) -> None:
+               *, issue_id: int | None = None, **params: Any) -> None:
     """Through the outbox like every send; one answer per key and update, so a reprocessed
-    update says nothing twice."""
+    update says nothing twice. With ``issue_id`` a reply to it reaches the heads."""
     text = t(user_language(ctx, update.effective_user), key, **params)
     await reply(update, ctx, text, part=key, html=True,
-                markup=markup.to_dict() if markup else None, quote=False)
+                markup=markup.to_dict() if markup else None, quote=False, issue_id=issue_id)
 
 
 async def on_start(update: Update, ctx: Ctx) -> str | int:
@@ -259,6 +259,13 @@ async def _keep_file(message: Message, ctx: Ctx, draft: dict[str, Any]) -> dict[
     return record
 
 
+async def on_late_content(update: Update, ctx: Ctx) -> str | None:
+    """A photo or voice message arriving while the bot waits for a button (the rest of an
+    album, an afterthought) is kept, not dropped; the step stays where it was."""
+    await _take(update, ctx)
+    return None
+
+
 async def on_next(update: Update, ctx: Ctx) -> str:
     query = update.callback_query
     assert query is not None
@@ -342,7 +349,7 @@ async def on_submit(update: Update, ctx: Ctx) -> int:
     await query.answer()
     _clear(ctx)
     services.wake_outbox()
-    await _say(update, ctx, "resident.submitted", number=number)
+    await _say(update, ctx, "resident.submitted", issue_id=number, number=number)
     return ConversationHandler.END
 
 
@@ -382,13 +389,15 @@ def conversation() -> ConversationHandler[Ctx]:
                 PLACE: [CallbackQueryHandler(on_grid, pattern=r"^rpt:g:"),
                         CallbackQueryHandler(on_place, pattern=r"^rpt:p:"),
                         MessageHandler(private & filters.TEXT & ~filters.COMMAND,
-                                       on_place_text)],
+                                       on_place_text),
+                        MessageHandler(private & _CONTENT, on_late_content)],
                 COLLECT: [MessageHandler(private & _CONTENT, on_content),
                           CallbackQueryHandler(on_next, pattern=r"^rpt:next$")],
                 CATEGORY: [CallbackQueryHandler(on_category, pattern=r"^rpt:c:"),
                            MessageHandler(private & _CONTENT, on_content)],
                 CONFIRM: [CallbackQueryHandler(on_submit, pattern=r"^rpt:ok$"),
-                          CallbackQueryHandler(on_next, pattern=r"^rpt:next$")],
+                          CallbackQueryHandler(on_next, pattern=r"^rpt:next$"),
+                          MessageHandler(private & _CONTENT, on_late_content)],
             },
             fallbacks=[*cancel, CallbackQueryHandler(on_stray_button, pattern=r"^rpt:")],
             name="resident_report",
@@ -418,4 +427,10 @@ async def cmd_my(update: Update, ctx: Ctx) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, Any]]:
-    return [conversation(), CommandHandler("my", cmd_my, filters=filters.ChatType.PRIVATE)]
+    private = filters.ChatType.PRIVATE
+    return [
+        conversation(),
+        CommandHandler("my", cmd_my, filters=private),
+        # /cancel with nothing being written still gets an answer.
+        CommandHandler("cancel", on_cancel, filters=private),
+    ]

@@ -290,8 +290,11 @@ async def reported_by(store: Store, user_id: int, limit: int = 50) -> list[Issue
 
 
 async def resolved_before(store: Store, cutoff: str) -> list[IssueRow]:
+    """Residents' resolved issues still unanswered at the cutoff (a head's own report is
+    verified on its card by the reporter or a coordinator, with no deadline)."""
     rows = await store.fetchall(
-        "SELECT * FROM issues WHERE status = 'resolved' AND resolved_at < ? ORDER BY id",
+        """SELECT * FROM issues WHERE status = 'resolved' AND resolved_at < ?
+             AND reporter_kind = 'resident' ORDER BY id""",
         (cutoff,),
     )
     return [_issue(r) for r in rows]

@@ -54,6 +54,9 @@ async def test_a_private_report_reaches_the_group_without_the_residents_identity
     card = bot.card(number)
     assert card.chat_id == GROUP and "上报：居民" in card.plain()
     assert f"tg://user?id={UNIT_HEAD}" in card.text
+    bot.emu.send_text(GROUP, BUILDING_HEAD, f"/show {number}")  # the history names no one
+    await bot.settled()
+    assert "居民：上报" in bot.replies(GROUP)[-1]
     assert not any(leak in group_text(bot) for leak in LEAKS)
     assert any(f"#{number}" in r and "已登记" in r for r in bot.replies(RESIDENT))
     # Four steps at most: place, what happened, category, confirm.
@@ -364,3 +367,49 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(bot: Bot) -> No
     await bot.settled()
     assert "照片 9 · 语音 0" in bot.replies(RESIDENT)[-1]
     assert bot.issues() == []  # nothing is recorded until the resident confirms
+
+
+async def test_an_album_sent_before_the_place_is_kept_whole(bot: Bot) -> None:
+    for color in ("red", "green", "blue"):
+        bot.emu.send_photo(RESIDENT, RESIDENT, jpeg(color), media_group_id="resident-album",
+                           caption="3号楼2单元楼道杂物" if color == "red" else None)
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:p:3-2")
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:c:clutter")
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:ok")
+    await bot.settled()
+    (issue,) = bot.issues()
+    assert len(bot.query("SELECT * FROM media WHERE issue_id = ?", (issue["id"],))) == 3
+
+
+async def test_a_reply_to_the_confirmation_reaches_the_heads(bot: Bot) -> None:
+    number = await report(bot)
+    confirmation = next(m for m in reversed(bot.emu.bot_messages(RESIDENT))
+                        if "已登记" in m.plain())
+    bot.emu.send_text(RESIDENT, RESIDENT, "补充一下：晚上更严重", reply_to=confirmation.message_id)
+    await bot.settled()
+    assert f"回复 #{number}：补充一下：晚上更严重" in bot.replies(GROUP)[-1]
+    assert len(bot.issues()) == 1
+
+
+async def test_cancel_with_nothing_to_cancel_is_answered(bot: Bot) -> None:
+    bot.emu.send_text(RESIDENT, RESIDENT, "/cancel")
+    await bot.settled()
+    assert "已取消" in bot.replies(RESIDENT)[-1]
+
+
+async def test_the_daily_limit_refuses_politely(make_bot: Callable[..., Bot]) -> None:
+    bot = make_bot(extra="[residents]\nmax_per_hour = 5\nmax_per_day = 2")
+    await bot.start()
+    try:
+        await report(bot)
+        bot.clock.advance(timedelta(hours=2))
+        await report(bot)
+        bot.clock.advance(timedelta(hours=2))
+        await report(bot)
+        assert len(bot.issues()) == 2
+        assert "今天已经反映了 2 件" in bot.emu.answered_callbacks()[-1]["text"]
+    finally:
+        await bot.stop()

@@ -147,6 +147,8 @@ class ResidentService:
     async def relay_to_group(self, row: IssueRow, user_id: int, message: Relay) -> None:
         """The resident's answer goes back into the thread, signed "resident" and the place."""
         if row.reporter_user_id != user_id:
+            if await self.roster.roles_in(row.grid_key, user_id):
+                raise UserError("relay.head_in_group", number=row.id)
             raise UserError("relay.not_yours")
         if row.card_chat_id is None:
             raise UserError("relay.no_group")
