@@ -161,13 +161,8 @@ class Runner:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-            except Exception:  # noqa: BLE001 - already logged by _crashed; stop the rest
-                log.debug("loop %s had stopped with an error", task.get_name())
+        # A loop that had stopped with an error was logged by _crashed; stop the rest anyway.
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         app = self.app
         if app.running:

@@ -9,6 +9,7 @@ sent. Transient failures are retried with backoff; a file Telegram will not give
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -67,10 +68,9 @@ class MediaFetcher:
             if due is not None:
                 wait = (parse_iso(due) - self.clock.now()).total_seconds()
                 timeout = max(0.05, min(timeout, wait))
-            try:
+            # Woken by new media, or the timeout brings the next retry due.
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                continue
 
     async def fetch(self, row: MediaRow) -> None:
         if row.file_size is not None and row.file_size > self.max_bytes:

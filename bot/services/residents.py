@@ -262,8 +262,10 @@ class ResidentService:
         for row in await issues.resolved_before(self.store, cutoff):
             try:
                 await self.issues.apply(row.id, Action.CLOSE, None, verified=False)
-            except UserError:
-                continue  # changed meanwhile (a press won the race): nothing to close
+            except UserError as changed:
+                # Changed meanwhile (the resident's answer won the race): nothing to close.
+                log.info("auto-close of #%s skipped: %s", row.id, changed.key)
+                continue
             closed += 1
         return closed
 
