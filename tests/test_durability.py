@@ -162,18 +162,20 @@ async def test_sigkill_mid_burst_of_300_reports_in_50_groups(
         burst(150, 150)  # more reports arrive while the bot is busy
         await asyncio.sleep(0.3)  # let it take some of them into the inbox
         process.send_signal(signal.SIGKILL)
-        process.wait(10)
+        await asyncio.to_thread(process.wait, 10)
         assert process.returncode == -signal.SIGKILL
         emu.hooks.remove(freeze_sends)
         process = spawn()
         await emu.wait_for(lambda: len(card_numbers(emu)) >= 300, timeout=120)
         await emu.wait_for(lambda: emu.pending_updates() == 0, timeout=30)
     finally:
+        # Wait off the event loop: the emulator must keep answering a bot that shuts down.
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(20)
+            await asyncio.to_thread(process.wait, 30)
         except subprocess.TimeoutExpired:
             process.kill()
+            await asyncio.to_thread(process.wait, 10)
     output = log.read_text(encoding="utf-8")
     assert process.returncode == 0, output
     assert TOKEN not in output  # the token never reaches a log
