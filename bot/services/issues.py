@@ -304,7 +304,9 @@ class IssueService:
             new_head = await self._head(row.grid_key, row.assignee_user_id)
         attachment = None
         if action is Action.RESOLVE and row.reporter_kind == ReporterKind.RESIDENT.value:
-            attachment = await self.notices.before_after(issue_id)
+            attachment = await self.notices.before_after(
+                issue_id, await self.notices.language_of(row.reporter_user_id)
+            )
         return await self.apply(
             issue_id, action, user_id, new_head=new_head, reason=reason,
             department=department, priority=priority, verified=verified,

@@ -68,7 +68,13 @@ class ReporterNotices:
             conn, row.reporter_user_id, method, payload, now, dedup_key=key, issue_id=row.id
         )
 
-    async def before_after(self, issue_id: int) -> str | None:
+    async def language_of(self, user_id: int | None) -> str:
+        """A person's language, outside a transaction."""
+        row = await self.store.fetchone("SELECT language FROM persons WHERE user_id = ?",
+                                        (user_id,))
+        return language_for(row["language"] if row else None, self.config.language)
+
+    async def before_after(self, issue_id: int, language: str) -> str | None:
         """The first report photo beside the resolver's latest photo, stored under media_dir
         (the path is relative to it), or None when the report had no photo."""
         media = [m for m in await issues.media_of(self.store, issue_id)
@@ -82,8 +88,7 @@ class ReporterNotices:
         second = None
         if after is not None and after.path is not None:
             second = await asyncio.to_thread((root / after.path).read_bytes)
-        lang = self.config.language
-        labels = (t(lang, "verify.before"), t(lang, "verify.after"))
+        labels = (t(language, "verify.before"), t(language, "verify.after"))
         data = await asyncio.to_thread(before_after, first, second, labels=labels)
         path = await asyncio.to_thread(store_bytes, root, data, ".jpg")
         return str(path.relative_to(root))

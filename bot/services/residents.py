@@ -195,8 +195,9 @@ class ResidentService:
         if row.reporter_user_id != user_id:
             raise UserError("perm.reporter_only")
         if row.status != Status.RESOLVED.value:
+            lang = await self.issues.notices.language_of(user_id)
             raise UserError("verify.already", number=issue_id,
-                            status=t(self.config.language, f"status.{row.status}"))
+                            status=t(lang, f"status.{row.status}"))
         if answer == "fixed":
             return await self.issues.act(issue_id, Action.CLOSE, user_id, verified=True)
         if answer == "unsure":
