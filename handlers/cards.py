@@ -129,7 +129,8 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     message_id = message.message_id if message else None
     if verb in _SIMPLE:
         await services.issues.act(
-            issue_id, _SIMPLE[verb], user_id, chat_id=chat_id, message_id=message_id
+            issue_id, _SIMPLE[verb], user_id, chat_id=chat_id, message_id=message_id,
+            update_id=update.update_id,
         )
         await query.answer(t(lang, f"done.{verb}", number=issue_id))
     elif verb == "assign":
@@ -145,7 +146,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     elif verb == "assignto" and USER_ID.fullmatch(arg):
         await services.issues.act(
             issue_id, Action.ASSIGN, user_id, target=int(arg), chat_id=chat_id,
-            message_id=message_id,
+            message_id=message_id, update_id=update.update_id,
         )
         await query.answer(t(lang, "done.assign", number=issue_id))
     elif verb == "reject":
@@ -157,7 +158,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     elif verb == "rejectwhy" and arg in REJECT_REASONS:
         await services.issues.act(
             issue_id, Action.REJECT, user_id, reason=t(services.config.language, f"reject.{arg}"),
-            chat_id=chat_id, message_id=message_id,
+            chat_id=chat_id, message_id=message_id, update_id=update.update_id,
         )
         await query.answer(t(lang, "done.reject", number=issue_id))
     elif verb == "verify" and arg:

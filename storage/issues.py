@@ -218,6 +218,15 @@ async def add_event(
     )
 
 
+async def has_update_in(conn: aiosqlite.Connection, issue_id: int, update_id: int) -> bool:
+    """Whether this Telegram update already changed the issue (it is being replayed)."""
+    async with conn.execute(
+        "SELECT 1 FROM events WHERE issue_id = ? AND json_extract(data, '$.update') = ?",
+        (issue_id, update_id),
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
 async def events(store: Store, issue_id: int) -> list[EventRow]:
     rows = await store.fetchall("SELECT * FROM events WHERE issue_id = ? ORDER BY id", (issue_id,))
     return [

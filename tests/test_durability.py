@@ -203,3 +203,23 @@ async def test_coordinators_hear_how_long_the_bot_was_down(bot: Bot) -> None:
     await bot.start()
     await bot.settled()
     assert "停止运行了约 2 小时 30 分钟" in bot.replies(COORDINATOR)[-1]
+
+
+async def test_a_press_replayed_after_a_crash_changes_nothing_twice(bot: Bot) -> None:
+    """A crash after the change was committed but before its update was marked processed:
+    the update runs again at start-up and must not reassign or ping twice."""
+    from tests.conftest import BUILDING_HEAD
+
+    bot.emu.send_photo(GROUP, UNIT_HEAD, jpeg(), caption="3-2 楼道杂物")
+    await bot.settled()
+    bot.emu.press(GROUP, bot.card(1).message_id, GRID_HEAD, f"issue:assignto:1:{BUILDING_HEAD}")
+    await bot.settled()
+    await bot.stop()
+    with bot.db() as conn:  # the crash point: the last update is not yet marked processed
+        conn.execute("UPDATE inbox SET processed_at = NULL WHERE update_id = "
+                     "(SELECT MAX(update_id) FROM inbox)")
+    await bot.start()
+    await bot.settled()
+    types = [r["type"] for r in bot.query("SELECT type FROM events ORDER BY id")]
+    assert types.count("assign") == 1
+    assert bot.issues()[0]["assignee_user_id"] == BUILDING_HEAD

@@ -287,6 +287,7 @@ class IssueService:
         verified: bool | None = None,
         chat_id: int | None = None,
         message_id: int | None = None,
+        update_id: int | None = None,
     ) -> IssueRow:
         """A person's action: their right is checked first, then the change is applied."""
         row = await self.check(issue_id, action, user_id)
@@ -310,7 +311,7 @@ class IssueService:
         return await self.apply(
             issue_id, action, user_id, new_head=new_head, reason=reason,
             department=department, priority=priority, verified=verified,
-            attachment=attachment, chat_id=chat_id, message_id=message_id,
+            attachment=attachment, chat_id=chat_id, message_id=message_id, update_id=update_id,
         )
 
     async def apply(
@@ -327,6 +328,7 @@ class IssueService:
         attachment: str | None = None,
         chat_id: int | None = None,
         message_id: int | None = None,
+        update_id: int | None = None,
     ) -> IssueRow:
         """Apply a change whose right is settled (a person's checked press, or the bot's own
         step: auto-close, escalation) with its event, card refresh and notices, atomically."""
@@ -335,6 +337,8 @@ class IssueService:
             current = await issues.get_in(conn, issue_id)
             if current is None:
                 raise UserError("issue.not_found", number=issue_id)
+            if update_id is not None and await issues.has_update_in(conn, issue_id, update_id):
+                return current  # the same press, replayed after a crash: already done
             try:
                 status = transition(Status(current.status), action)
             except IllegalTransition:
@@ -343,7 +347,7 @@ class IssueService:
                     status=self._status_label(current.status),
                 ) from None
             values: dict[str, Any] = {"status": status.value, "updated_at": now}
-            data: dict[str, Any] = {}
+            data: dict[str, Any] = {} if update_id is None else {"update": update_id}
             if new_head is not None:
                 holds_role = await people.holds_role_in(
                     conn, current.grid_key, new_head.user_id, new_head.role.value
