@@ -11,6 +11,7 @@ It deliberately imports nothing from the rest of the project: it stands for Tele
 """
 
 import asyncio
+import contextlib
 import copy
 import html
 import io
@@ -1065,10 +1066,9 @@ class BotApiEmulator:
             if batch or self._stopping or remaining <= 0:
                 break
             self._update_event.clear()
-            try:
+            # Woken by a new update, or the long poll's time is up: the loop checks which.
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._update_event.wait(), remaining)
-            except TimeoutError:
-                continue
             if generation != self._poll_generation:
                 raise _ApiError(
                     409,

@@ -5,9 +5,7 @@ from __future__ import annotations
 import aiosqlite
 
 from storage.db import Store
-
-# The row mapper of the issue aggregate; escalations are part of that aggregate.
-from storage.issues import IssueRow, _issue
+from storage.issues import IssueRow, issue_from_row
 
 
 async def unclaimed_due(store: Store, now: str, limit: int = 200) -> list[IssueRow]:
@@ -17,7 +15,7 @@ async def unclaimed_due(store: Store, now: str, limit: int = 200) -> list[IssueR
              AND status IN ('open', 'assigned') ORDER BY ack_due_at LIMIT ?""",
         (now, limit),
     )
-    return [_issue(r) for r in rows]
+    return [issue_from_row(r) for r in rows]
 
 
 async def next_step_in(conn: aiosqlite.Connection, issue_id: int) -> int:

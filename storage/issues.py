@@ -52,7 +52,7 @@ class IssueRow:
 _FIELDS = tuple(IssueRow.__dataclass_fields__)
 
 
-def _issue(row: Row) -> IssueRow:
+def issue_from_row(row: Row) -> IssueRow:
     return IssueRow(*(row[f] for f in _FIELDS))
 
 
@@ -121,12 +121,12 @@ async def get_in(conn: aiosqlite.Connection, issue_id: int) -> IssueRow | None:
     """Read inside an open transaction (the store lock is already held)."""
     async with conn.execute("SELECT * FROM issues WHERE id = ?", (issue_id,)) as cur:
         row = await cur.fetchone()
-    return _issue(row) if row else None
+    return issue_from_row(row) if row else None
 
 
 async def get(store: Store, issue_id: int) -> IssueRow | None:
     row = await store.fetchone("SELECT * FROM issues WHERE id = ?", (issue_id,))
-    return _issue(row) if row else None
+    return issue_from_row(row) if row else None
 
 
 async def by_message_in(
@@ -154,7 +154,7 @@ async def by_card(store: Store, chat_id: int, message_id: int) -> IssueRow | Non
         "SELECT * FROM issues WHERE card_chat_id = ? AND card_message_id = ?",
         (chat_id, message_id),
     )
-    return _issue(row) if row else None
+    return issue_from_row(row) if row else None
 
 
 async def link_message(
@@ -286,7 +286,7 @@ async def unresolved_in_grid(store: Store, grid_key: str, limit: int = 1000) -> 
            ORDER BY created_at, id LIMIT ?""",
         (grid_key, limit),
     )
-    return [_issue(r) for r in rows]
+    return [issue_from_row(r) for r in rows]
 
 
 async def reported_by(store: Store, user_id: int, limit: int = 50) -> list[IssueRow]:
@@ -295,7 +295,7 @@ async def reported_by(store: Store, user_id: int, limit: int = 50) -> list[Issue
         "SELECT * FROM issues WHERE reporter_user_id = ? ORDER BY id DESC LIMIT ?",
         (user_id, limit),
     )
-    return [_issue(r) for r in rows]
+    return [issue_from_row(r) for r in rows]
 
 
 async def resolved_before(store: Store, cutoff: str) -> list[IssueRow]:
@@ -306,7 +306,7 @@ async def resolved_before(store: Store, cutoff: str) -> list[IssueRow]:
              AND reporter_kind = 'resident' ORDER BY id""",
         (cutoff,),
     )
-    return [_issue(r) for r in rows]
+    return [issue_from_row(r) for r in rows]
 
 
 async def without_card(store: Store) -> list[IssueRow]:
@@ -317,4 +317,4 @@ async def without_card(store: Store) -> list[IssueRow]:
              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.issue_id = i.id AND o.kind = 'card')
            ORDER BY i.id"""
     )
-    return [_issue(r) for r in rows]
+    return [issue_from_row(r) for r in rows]

@@ -20,38 +20,10 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage.db import Store
+from storage.issues import IssueRow, issue_from_row
 
 # Statuses that end an issue: it leaves the unresolved list and enters "closed since".
 _DONE = ("closed", "rejected")
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    """The columns of an issue that an agenda shows."""
-
-    id: int
-    grid_key: str
-    building: str
-    unit: str
-    category: str
-    kind: str
-    priority: str
-    status: str
-    assignee_user_id: int | None
-    text: str
-    created_at: str
-    closed_at: str | None
-    due_at: str | None
-
-
-_ITEM_COLUMNS = (
-    "id, grid_key, building, unit, category, kind, priority, status, assignee_user_id, text,"
-    " created_at, closed_at, due_at"
-)
-
-
-def _items(rows: list[aiosqlite.Row]) -> list[ItemRow]:
-    return [ItemRow(*(r[i] for i in range(13))) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -125,37 +97,37 @@ async def outbox_has(store: Store, dedup_key: str) -> bool:
     return row is not None
 
 
-async def closed_between(store: Store, grid_key: str, start: str, end: str) -> list[ItemRow]:
+async def closed_between(store: Store, grid_key: str, start: str, end: str) -> list[IssueRow]:
     """Items closed or rejected in (start, end], for review at the meeting."""
     rows = await store.fetchall(
-        f"""SELECT {_ITEM_COLUMNS} FROM issues
+        """SELECT * FROM issues
             WHERE grid_key = ? AND status IN (?, ?) AND closed_at > ? AND closed_at <= ?
-            ORDER BY closed_at, id""",  # noqa: S608 - a constant column list
+            ORDER BY closed_at, id""",
         (grid_key, *_DONE, start, end),
     )
-    return _items(rows)
+    return [issue_from_row(r) for r in rows]
 
 
-async def created_between(store: Store, grid_key: str, start: str, end: str) -> list[ItemRow]:
+async def created_between(store: Store, grid_key: str, start: str, end: str) -> list[IssueRow]:
     """Items reported in (start, end], whatever their state now."""
     rows = await store.fetchall(
-        f"""SELECT {_ITEM_COLUMNS} FROM issues
+        """SELECT * FROM issues
             WHERE grid_key = ? AND created_at > ? AND created_at <= ?
-            ORDER BY created_at, id""",  # noqa: S608 - a constant column list
+            ORDER BY created_at, id""",
         (grid_key, start, end),
     )
-    return _items(rows)
+    return [issue_from_row(r) for r in rows]
 
 
-async def unresolved_by(store: Store, grid_key: str, end: str) -> list[ItemRow]:
+async def unresolved_by(store: Store, grid_key: str, end: str) -> list[IssueRow]:
     """Items not closed or rejected that exist by ``end``, oldest first."""
     rows = await store.fetchall(
-        f"""SELECT {_ITEM_COLUMNS} FROM issues
+        """SELECT * FROM issues
             WHERE grid_key = ? AND status NOT IN (?, ?) AND created_at <= ?
-            ORDER BY created_at, id""",  # noqa: S608 - a constant column list
+            ORDER BY created_at, id""",
         (grid_key, *_DONE, end),
     )
-    return _items(rows)
+    return [issue_from_row(r) for r in rows]
 
 
 async def last_decisions(store: Store, grid_key: str) -> dict[int, str]:

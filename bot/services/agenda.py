@@ -39,7 +39,7 @@ from bot.services.roster import RosterService
 from storage import issues, meetings, outbox
 from storage.db import Store
 from storage.grids import GridRow
-from storage.meetings import ItemRow
+from storage.issues import IssueRow
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ class AgendaService:
         )
 
     @staticmethod
-    def _basics(row: ItemRow) -> dict[str, Any]:
+    def _basics(row: IssueRow) -> dict[str, Any]:
         return {
             "number": row.id, "category": row.category, "kind": row.kind,
             "building": row.building, "unit": row.unit, "status": row.status,
