@@ -24,13 +24,18 @@ def group_text(bot: Bot) -> str:
     return "\n".join(m.text + "\n" + "\n".join(m.history) for m in bot.emu.bot_messages(GROUP))
 
 
-async def report(bot: Bot, user: int = RESIDENT, text: str = "3号楼2单元楼道堆满纸箱") -> int:
-    """A resident without a QR code: /start, place, text, next, category, confirm."""
-    emu = bot.emu
-    emu.send_text(user, user, "/start")
+async def at_collect(bot: Bot, user: int = RESIDENT) -> None:
+    """A resident without a QR code starts and picks 3-2: the bot waits for what happened."""
+    bot.emu.send_text(user, user, "/start")
     await bot.settled()
     bot.press(user, user, "rpt:p:3-2")
     await bot.settled()
+
+
+async def report(bot: Bot, user: int = RESIDENT, text: str = "3号楼2单元楼道堆满纸箱") -> int:
+    """A resident without a QR code: /start, place, text, next, category, confirm."""
+    emu = bot.emu
+    await at_collect(bot, user)
     emu.send_text(user, user, text)
     await bot.settled()
     bot.press(user, user, "rpt:next")
@@ -66,10 +71,7 @@ async def test_a_private_report_reaches_the_group_without_the_residents_identity
 
 async def test_the_category_is_preselected_from_the_text(bot: Bot) -> None:
     emu = bot.emu
-    emu.send_text(RESIDENT, RESIDENT, "/start")
-    await bot.settled()
-    bot.press(RESIDENT, RESIDENT, "rpt:p:3-2")
-    await bot.settled()
+    await at_collect(bot)
     emu.send_text(RESIDENT, RESIDENT, "楼下电动车乱停，堵住消防通道")
     await bot.settled()
     bot.press(RESIDENT, RESIDENT, "rpt:next")
@@ -100,10 +102,7 @@ async def test_a_resident_who_just_writes_is_asked_for_the_place_and_can_type_it
 
 async def test_an_emergency_hint_comes_first(bot: Bot) -> None:
     emu = bot.emu
-    emu.send_text(RESIDENT, RESIDENT, "/start")
-    await bot.settled()
-    bot.press(RESIDENT, RESIDENT, "rpt:p:3-2")
-    await bot.settled()
+    await at_collect(bot)
     before = len(bot.replies(RESIDENT))
     emu.send_text(RESIDENT, RESIDENT, "楼道里一股很浓的煤气味")
     await bot.settled()
@@ -113,10 +112,7 @@ async def test_an_emergency_hint_comes_first(bot: Bot) -> None:
 
 async def test_cancel_works_anywhere_and_a_draft_survives_a_restart(bot: Bot) -> None:
     emu = bot.emu
-    emu.send_text(RESIDENT, RESIDENT, "/start")
-    await bot.settled()
-    bot.press(RESIDENT, RESIDENT, "rpt:p:3-2")
-    await bot.settled()
+    await at_collect(bot)
     emu.send_text(RESIDENT, RESIDENT, "楼道灯不亮")
     await bot.settled()
     await bot.restart()
@@ -170,10 +166,7 @@ async def test_relay_both_ways_and_the_whole_loop_to_a_verified_close(bot: Bot) 
 
 async def test_the_before_after_picture_has_both_photos(bot: Bot) -> None:
     emu = bot.emu
-    emu.send_text(RESIDENT, RESIDENT, "/start")
-    await bot.settled()
-    bot.press(RESIDENT, RESIDENT, "rpt:p:3-2")
-    await bot.settled()
+    await at_collect(bot)
     emu.send_photo(RESIDENT, RESIDENT, jpeg("red", (400, 300)), caption="楼道杂物")
     await bot.settled()
     bot.press(RESIDENT, RESIDENT, "rpt:next")
@@ -314,20 +307,13 @@ async def test_malformed_forged_and_revoked_codes_get_a_clear_answer(bot: Bot) -
     assert bot.issues() == []
 
 
-async def _at_collect(bot: Bot) -> None:
-    bot.emu.send_text(RESIDENT, RESIDENT, "/start")
-    await bot.settled()
-    bot.press(RESIDENT, RESIDENT, "rpt:p:3-2")
-    await bot.settled()
-
-
 async def test_bad_input_gets_a_clear_answer_and_changes_nothing(bot: Bot) -> None:
     import io
     import struct
     import zlib
 
     emu = bot.emu
-    await _at_collect(bot)
+    await at_collect(bot)
     emu.send_text(RESIDENT, RESIDENT, "字" * 4001)
     await bot.settled()
     assert "文字太长了" in bot.replies(RESIDENT)[-1]
