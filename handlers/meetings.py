@@ -10,21 +10,20 @@ meeting calendar in config needs no rescheduling.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CommandHandler
 
-from bot.config import GRID_KEY_RE
+from bot.domain.args import decide_args, grid_arg
 from bot.errors import UserError
+from bot.services.agenda import DECISION_MAX
 from handlers.common import chat_language, reply, reply_key
 from handlers.context import Ctx
 from handlers.jobs import JOB_KWARGS
 
 log = logging.getLogger(__name__)
 TICK_EVERY = 60  # seconds: an agenda goes out within a minute of the hour
-_DECIDE_RE = re.compile(r"^/decide(?:@\w+)?\s+#?(\d{1,9})\s+(.+)$", re.DOTALL)
 
 
 async def cmd_agenda(update: Update, ctx: Ctx) -> None:
@@ -34,11 +33,11 @@ async def cmd_agenda(update: Update, ctx: Ctx) -> None:
     chat = update.effective_chat
     assert user is not None and chat is not None
     services = ctx.services
-    args = ctx.args or []
-    if args:
-        grid = await services.roster.grid(args[0]) if GRID_KEY_RE.match(args[0]) else None
+    key = grid_arg(ctx.args or [], "agenda.which_grid")
+    if key is not None:
+        grid = await services.roster.grid(key)
         if grid is None:
-            raise UserError("grid.unknown", key=args[0][:32])
+            raise UserError("grid.unknown", key=key)
         if not services.roster.is_coordinator(user.id) and not await services.roster.roles_in(
             grid.key, user.id
         ):
@@ -62,12 +61,9 @@ async def cmd_decide(update: Update, ctx: Ctx) -> None:
     services = ctx.services
     if not services.roster.is_coordinator(user.id):
         raise UserError("perm.coordinator_only")
-    found = _DECIDE_RE.match((message.text or "").strip())
-    if found is None:
-        raise UserError("decide.usage")
-    number = int(found.group(1))
+    number, decision = decide_args(message.text or "", max_length=DECISION_MAX)
     await services.agenda.decide(
-        number, user.id, found.group(2), chat_id=chat.id, message_id=message.message_id
+        number, user.id, decision, chat_id=chat.id, message_id=message.message_id
     )
     await reply_key(update, ctx, "decide.done", number=number)
 

@@ -5,25 +5,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.config import GRID_KEY_RE
-from bot.domain.model import Place
+from bot.domain.args import qr_args
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services.qr import deep_link
 from handlers.common import chat_language, reply_key, thread_of
 from handlers.context import Ctx
-
-REVOKE = "revoke"
-
-
-def _place(label: str) -> Place:
-    try:
-        place = Place.parse_label(label)
-    except ValueError:
-        raise UserError("qr.bad_place", place=label[:16]) from None
-    if place.is_empty():
-        raise UserError("qr.bad_place", place=label[:16])
-    return place
 
 
 async def cmd_qr(update: Update, ctx: Ctx) -> None:
@@ -35,25 +22,18 @@ async def cmd_qr(update: Update, ctx: Ctx) -> None:
     services = ctx.services
     if not services.roster.is_coordinator(user.id):
         raise UserError("perm.coordinator_only")
-    args = list(ctx.args or [])
-    revoke = bool(args) and args[-1].lower() == REVOKE
-    if revoke:
-        args.pop()
-    if chat.type == "private":
-        if len(args) != 2 or not GRID_KEY_RE.match(args[0]):
-            raise UserError("qr.usage_private")
-        grid = await services.roster.grid(args[0])
+    asked = qr_args(ctx.args or [], private=chat.type == "private")
+    if asked.grid_key is not None:
+        grid = await services.roster.grid(asked.grid_key)
         if grid is None:
-            raise UserError("qr.unknown_grid", grid=args[0])
+            raise UserError("qr.unknown_grid", grid=asked.grid_key)
     else:
-        if len(args) != 1:
-            raise UserError("qr.usage")
         grid = await services.roster.grid_of_chat(chat.id)
         if grid is None:
             raise UserError("qr.which_grid")
-    place = _place(args[-1])
+    place = asked.place
     title = services.qr.title(grid.name, place)
-    if revoke:
+    if asked.revoke:
         count = await services.qr.revoke(grid.key, place)
         if count:
             await reply_key(update, ctx, "qr.revoked_done", place=title, count=count)

@@ -6,21 +6,20 @@ to invent a place out of a date, a phone number or a time: a wrong building ping
 wrong head, while a missing one only falls back to the grid's default.
 
 Every function here must accept any text without raising and in linear time, because it
-runs on whatever arrives in a group chat. Hence all text is NFKC-normalized and
-case-folded first, every regular expression has bounded repetitions guarded by
-look-behinds (no backtracking blow-up on long digit runs), and keywords are found with
-plain substring search.
+runs on whatever arrives in a group chat. Hence all text is normalized first (``normalize``:
+what looks alike is made alike, case-folded, every run of whitespace one space), every
+regular expression has bounded repetitions guarded by look-behinds (no backtracking
+blow-up on long digit runs), and keywords are found with plain substring search.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from bot.domain.model import Category, Place, Priority
+from bot.domain.model import Category, Place, Priority, normalize_forms
 
 # fmt: off
 _CN_DIGITS = {
@@ -51,7 +50,6 @@ _DASH_PLACE = re.compile(
     r"(?<![0-9a-z\-:./])(?P<b>[0-9]{1,3})-(?P<u>[0-9]{1,2})"
     r"(?![0-9a-z\-:./%])(?!\s?(?:天|个|次|点|时|月|年|日|号|周|岁|人|名|位|分|元|块|米|层|倍|度))"
 )
-_DASHES = str.maketrans({"‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-"})
 
 # Word tables read better as dense rows.
 # fmt: off
@@ -64,20 +62,36 @@ _CARE_WORDS = (
     "特殊",
     "elderly", "disabled", "alone", "wheelchair", "sick",
 )
-# Phrases that contain a signal word but mean the opposite or something else; they are
-# blanked out before the signal words are looked for.
-_NOT_URGENT = ("不急", "不着急", "不紧急", "不是很急", "不太急", "not urgent", "no rush")
+# Phrases that contain a signal word but mean the opposite or something else ("火灾隐患" is
+# a fire hazard, such as clutter in a stairwell, not a fire); they are blanked out before
+# the signal words are looked for.
+_NOT_URGENT = (
+    "不急", "不着急", "不紧急", "不是很急", "不太急", "火灾隐患", "not urgent", "no rush",
+)
 _NOT_CARE = ("毛病", "病毒")
 # fmt: on
 
 # The hashtags that make a group message a report (SPEC §3): "#随手拍" or "#report", not
-# "#reporting". Stripped when a report's text is quoted back.
-REPORT_HASHTAG = re.compile(r"#(随手拍|report)(?![A-Za-z0-9_])", re.IGNORECASE)
+# "#reporting". Chinese needs no space after a tag, so "#随手拍3-2楼道堆物" is a report too.
+# Stripped when a report's text is quoted back.
+REPORT_HASHTAG = re.compile(r"#(?:随手拍|report(?![A-Za-z0-9_]))", re.IGNORECASE)
 
 
-def _normalize(text: str) -> str:
-    """NFKC (full-width digits and dashes become ASCII) and case-folded (BUILDING = building)."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(_DASHES)
+def without_hashtag(text: str) -> str:
+    """The report's words without its hashtag, as quoted on cards and agendas; repeated
+    until none is left, so "#随#随手拍手拍" cannot leave a "#随手拍" behind."""
+    while True:
+        stripped = REPORT_HASHTAG.sub("", text)
+        if stripped == text:
+            return text.strip()
+        text = stripped
+
+
+def normalize(text: str) -> str:
+    """``text`` as the reader sees it: ``normalize_forms`` (full-width, zero-width, dashes,
+    digits of any script), case-folded (BUILDING = building), and every run of whitespace
+    one space, so "not  urgent" or "fire\nlane" still read as the phrase they are."""
+    return " ".join(normalize_forms(text).casefold().split())
 
 
 def _cn_to_int(numeral: str) -> int | None:
@@ -116,14 +130,14 @@ def _candidates(text: str) -> Iterator[tuple[int, Place]]:
 
 
 def _first_place(normalized: str) -> Place | None:
-    """``parse_place`` on text already passed through ``_normalize``."""
+    """``parse_place`` on text already passed through ``normalize``."""
     found = min(_candidates(normalized), key=lambda c: c[0], default=None)
     return None if found is None else found[1]
 
 
 def parse_place(text: str) -> Place | None:
     """The first building (and unit) mentioned in ``text``, or None if there is none."""
-    return _first_place(_normalize(text))
+    return _first_place(normalize(text))
 
 
 def _contains(text: str, word: str) -> bool:
@@ -152,7 +166,7 @@ def _blank(text: str, phrases: Sequence[str]) -> str:
 
 
 def _detect(normalized: str) -> Priority | None:
-    """``detect_priority`` on text already passed through ``_normalize``."""
+    """``detect_priority`` on text already passed through ``normalize``."""
     without_denials = _blank(normalized, _NOT_URGENT)
     if any(_contains(without_denials, word) for word in _URGENT_WORDS):
         return Priority.URGENT
@@ -167,7 +181,7 @@ def detect_priority(text: str) -> Priority | None:
 
     Urgent wins over priority: a burst pipe at an elderly resident's home is urgent.
     """
-    return _detect(_normalize(text))
+    return _detect(normalize(text))
 
 
 def _score(normalized: str, category: Category) -> int:
@@ -182,11 +196,11 @@ def _score(normalized: str, category: Category) -> int:
 @functools.cache
 def _keywords(category: Category) -> frozenset[str]:
     """The category's keywords normalized like report text, computed once per category."""
-    return frozenset(k for k in map(_normalize, category.keywords) if k.strip())
+    return frozenset(k for k in map(normalize, category.keywords) if k)
 
 
 def _classify_normalized(normalized: str, categories: Sequence[Category]) -> Category:
-    """``classify_category`` on text already passed through ``_normalize``."""
+    """``classify_category`` on text already passed through ``normalize``."""
     if not categories:
         raise ValueError("no categories configured")
     best: Category | None = None
@@ -207,7 +221,7 @@ def classify_category(text: str, categories: Sequence[Category]) -> Category:
     coordinator controls); with no match at all, the "other" category if configured,
     else the last one. ``ValueError`` only for an empty category list (a config error).
     """
-    return _classify_normalized(_normalize(text), categories)
+    return _classify_normalized(normalize(text), categories)
 
 
 @dataclass(frozen=True)
@@ -231,7 +245,7 @@ def classify(
     ``priority_from_text`` is True only when the words raised the priority above what
     category and care list give, so a card can say why an item jumped the queue.
     """
-    normalized = _normalize(text)
+    normalized = normalize(text)
     category = _classify_normalized(normalized, categories)
     place = _first_place(normalized)
     baseline = category.priority

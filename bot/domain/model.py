@@ -7,6 +7,7 @@ values are what the database, the config file and callback data store.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,17 +82,36 @@ class ReporterKind(StrEnum):
 
 
 _PART_MAX_LENGTH = 16
+# The dashes phones and input methods put between a building and a unit number ("3–2"):
+# NFKC leaves these alone, yet every one of them means "-".
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
+_OTHER_SCRIPT_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def normalize_forms(text: str) -> str:
+    """``text`` with what looks alike made alike, for reading places and arguments.
+
+    Invisible format characters (zero-width spaces, direction marks, which copy-and-paste
+    leaves inside "3\u200b号楼") are dropped; NFKC makes full-width and circled forms
+    plain ("３", "①" are "3", "1"); every dash becomes "-"; and the decimal digits of
+    any script become ASCII ("٣" is "3"), so a place reads the same however it was typed.
+    Linear in the length of ``text``.
+    """
+    visible = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    folded = unicodedata.normalize("NFKC", visible).translate(_DASHES)
+    return _OTHER_SCRIPT_DIGIT.sub(lambda m: str(unicodedata.decimal(m[0])), folded)
 
 
 def _normalize_part(part: str, field: str) -> str:
     """Canonical form of a building or unit name, so "03", "３" and "3" are one place.
 
-    Only ASCII letters and digits (after NFKC, so full-width forms count) are accepted:
-    Chinese buildings are numbered or lettered (3号楼, A座), and a name like "3号楼"
-    would silently never match "3". Numbers lose leading zeros and letters are
-    upper-cased, because "a" and "A" are the same door. ``ValueError`` otherwise.
+    Only ASCII letters and digits (after ``normalize_forms``, so full-width forms and
+    other scripts' digits count) are accepted: Chinese buildings are numbered or lettered
+    (3号楼, A座), and a name like "3号楼" would silently never match "3". Numbers lose
+    leading zeros and letters are upper-cased, because "a" and "A" are the same door.
+    ``ValueError`` otherwise.
     """
-    text = unicodedata.normalize("NFKC", part).strip()
+    text = normalize_forms(part).strip()
     if not text:
         return ""
     if len(text) > _PART_MAX_LENGTH or not (text.isascii() and text.isalnum()):
@@ -126,8 +146,12 @@ class Place:
 
     @classmethod
     def parse_label(cls, label: str) -> Place:
-        """Read the command form ("3-2", "3", "") back; ``ValueError`` on anything else."""
-        text = unicodedata.normalize("NFKC", label).strip()
+        """Read the command form ("3-2", "3", "") back; ``ValueError`` on anything else.
+
+        Read like the report text is (``normalize_forms``), so "3–2" typed with a phone's
+        dash names the same door as the "3-2" the reader finds in a report.
+        """
+        text = normalize_forms(label).strip()
         if not text:
             return cls()
         parts = text.split("-")

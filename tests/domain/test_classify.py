@@ -14,6 +14,7 @@ from bot.domain.classify import (
     classify_category,
     detect_priority,
     parse_place,
+    without_hashtag,
 )
 from bot.domain.model import DEFAULT_CATEGORIES, Category, Kind, Place, Priority, Role
 
@@ -246,3 +247,7 @@ def test_long_input_is_fast(text: str) -> None:
     result = classify(text, DEFAULT_CATEGORIES, care_places=[Place("3")])
     assert result.category in DEFAULT_CATEGORIES
     assert time.perf_counter() - started < 1.0
+
+
+def test_the_hashtag_is_stripped_until_none_is_left() -> None:
+    assert without_hashtag("#随#随手拍手拍 楼道堆物 #report") == "楼道堆物"
