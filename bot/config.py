@@ -168,6 +168,7 @@ class Config:
     resident_max_per_hour: int = 3      # [residents] max_per_hour
     resident_max_per_day: int = 10      # [residents] max_per_day
     verify_days: float = 3.0            # [residents] verify_days: unanswered "fixed?" closes
+    relay_per_minute: int = 6           # [residents] relay_per_minute, per issue and direction
 
     @property
     def tz(self) -> ZoneInfo:
@@ -183,7 +184,7 @@ _SCHEMA: dict[str, frozenset[str]] = {
     "bot": frozenset({"language", "timezone", "coordinators", "care_places"}),
     "meetings": frozenset({"days", "time", "move_off_holidays"}),
     "intake": frozenset({"album_quiet_seconds", "max_photo_bytes"}),
-    "residents": frozenset({"max_per_hour", "max_per_day", "verify_days"}),
+    "residents": frozenset({"max_per_hour", "max_per_day", "verify_days", "relay_per_minute"}),
     "grids": frozenset({"key", "name", "chat_id", "heads"}),
     "categories": frozenset({
         "key", "zh", "en", "kind", "role", "priority", "keywords",
@@ -603,6 +604,9 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
             "max_per_day", Config.resident_max_per_day, low=1, high=10000
         ),
         verify_days=residents.number("verify_days", Config.verify_days, low=0.01, high=60),
+        relay_per_minute=residents.integer(
+            "relay_per_minute", Config.relay_per_minute, low=1, high=60
+        ),
     )
 
 

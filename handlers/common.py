@@ -31,8 +31,10 @@ def thread_of(message: Message) -> int | None:
 async def reply(
     update: Update, ctx: Ctx, text: str, *, part: int | str = 0, html: bool = False,
     markup: dict[str, Any] | None = None, quote: bool = True, issue_id: int | None = None,
+    urgent: bool = False,
 ) -> None:
-    """Answer the message of this update, once even if the update is processed again."""
+    """Answer the message of this update, once even if the update is processed again.
+    ``urgent`` sends it ahead of everything but other urgent messages (whom to call)."""
     message = update.effective_message
     chat = update.effective_chat
     if chat is None:
@@ -44,6 +46,7 @@ async def reply(
         reply_to=message.message_id if message and quote else None,
         thread_id=thread_of(message) if message else None,
         html=html, markup=markup, issue_id=issue_id,
+        klass=messages.URGENT if urgent else messages.NORMAL,
     )
     services.wake_outbox()
 

@@ -72,9 +72,9 @@ async def warn_emergencies(update: Update, ctx: Ctx, text: str) -> None:
     category = classify(text, services.categories).category
     keys, category_hint = hints(text, category, lang)
     for key in keys:
-        await reply(update, ctx, t(lang, key), part=key)
+        await reply(update, ctx, t(lang, key), part=key, urgent=True)
     if category_hint:
-        await reply(update, ctx, category_hint, part="category-hint")
+        await reply(update, ctx, category_hint, part="category-hint", urgent=True)
 
 
 async def on_group_report(update: Update, ctx: Ctx) -> None:

@@ -1,14 +1,27 @@
-"""The outbox: every message the bot sends is stored first and retried until it lands."""
+"""The outbox: every message the bot sends is stored first and retried until it lands.
+
+Rows carry a class, so urgent work overtakes a backlog: within a chat the sender takes
+urgent cards and pings first, then other cards, pings and answers, then relays and notices;
+first in, first out within a class. A row climbs one class for every ``AGING`` it waits,
+so no steady stream of urgent rows holds a relay back for ever.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
 
 from storage.db import Row, Store
+
+URGENT = 0  # cards and pings of urgent issues
+NORMAL = 1  # other cards and pings, answers to a person's command
+LOW = 2  # relays between residents and heads, notices to reporters
+AGING = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -39,39 +52,113 @@ async def enqueue_call(
     *,
     dedup_key: str | None = None,
     issue_id: int | None = None,
+    klass: int = NORMAL,
+    merge_key: str | None = None,
 ) -> None:
-    """Store one Bot API call; a repeated dedup key (a reprocessed update) stores nothing."""
+    """Store one Bot API call; a repeated dedup key (a reprocessed update) stores nothing.
+
+    A row with a ``merge_key`` takes later text under the same key (``append_text_in``)
+    until the sender takes it; earlier rows under the key take no more, so a copied photo
+    is never overtaken by text written after it.
+    """
+    if merge_key is not None:
+        await conn.execute("UPDATE outbox SET merge_key = NULL WHERE merge_key = ?", (merge_key,))
     await conn.execute(
-        """INSERT OR IGNORE INTO outbox
-               (kind, chat_id, method, payload, issue_id, dedup_key, next_attempt_at, created_at)
-           VALUES ('call', ?, ?, ?, ?, ?, ?, ?)""",
-        (chat_id, method, json.dumps(payload, ensure_ascii=False), issue_id, dedup_key, now, now),
+        """INSERT OR IGNORE INTO outbox (kind, chat_id, method, payload, issue_id, dedup_key,
+               klass, merge_key, next_attempt_at, created_at)
+           VALUES ('call', ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (chat_id, method, json.dumps(payload, ensure_ascii=False), issue_id, dedup_key, klass,
+         merge_key, now, now),
     )
+
+
+async def append_text_in(
+    conn: aiosqlite.Connection, merge_key: str, line: str, fits: Callable[[str], bool]
+) -> bool:
+    """Add a line to the text of the row still open under ``merge_key``; False when there is
+    none, it is not a text, or the longer text would not fit (the caller adds a new row)."""
+    async with conn.execute(
+        "SELECT id, method, payload FROM outbox WHERE merge_key = ? ORDER BY id DESC LIMIT 1",
+        (merge_key,),
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None or row["method"] != "sendMessage":
+        return False
+    payload = json.loads(row["payload"])
+    text = f"{payload['text']}\n{line}"
+    if not fits(text):
+        return False
+    payload["text"] = text
+    await conn.execute(
+        "UPDATE outbox SET payload = ? WHERE id = ?",
+        (json.dumps(payload, ensure_ascii=False), row["id"]),
+    )
+    return True
 
 
 async def enqueue_card(conn: aiosqlite.Connection, issue_id: int, chat_id: int, now: str) -> None:
-    """Ask for the card to show the issue's current state; pending requests coalesce."""
+    """Ask for the card to show the issue's current state; pending requests coalesce, and
+    take the urgent class if the issue became urgent meanwhile."""
     await conn.execute(
-        """INSERT INTO outbox (kind, chat_id, issue_id, next_attempt_at, created_at)
-           VALUES ('card', ?, ?, ?, ?)
+        """INSERT INTO outbox (kind, chat_id, issue_id, klass, next_attempt_at, created_at)
+           VALUES ('card', ?, ?, ?, ?, ?)
            ON CONFLICT (issue_id) WHERE kind = 'card' AND status = 'pending'
-           DO UPDATE SET rev = rev + 1""",
-        (chat_id, issue_id, now, now),
+           DO UPDATE SET rev = rev + 1, klass = MIN(klass, excluded.klass)""",
+        (chat_id, issue_id, await issue_class_in(conn, issue_id), now, now),
     )
+
+
+async def issue_class_in(conn: aiosqlite.Connection, issue_id: int) -> int:
+    """The class of an issue's card and pings: urgent for an urgent issue."""
+    async with conn.execute("SELECT priority FROM issues WHERE id = ?", (issue_id,)) as cur:
+        row = await cur.fetchone()
+    return URGENT if row is not None and row["priority"] == "urgent" else NORMAL
+
+
+def _waited(now: str, steps: int) -> str:
+    """The creation time before which a row has waited ``steps`` aging periods."""
+    return (datetime.fromisoformat(now) - steps * AGING).isoformat(timespec="microseconds")
 
 
 async def ready(store: Store, now: str, busy_chats: set[int], limit: int = 50) -> list[OutboxRow]:
-    """The oldest pending row of each chat that is due: a chat's messages keep their order."""
-    rows = await store.fetchall(
-        """SELECT o.* FROM outbox o
-           WHERE o.status = 'pending'
-             AND o.id = (SELECT MIN(p.id) FROM outbox p
-                         WHERE p.chat_id = o.chat_id AND p.status = 'pending')
-             AND o.next_attempt_at <= ?
-           ORDER BY o.id LIMIT ?""",
-        (now, limit + len(busy_chats)),
-    )
-    return [r for r in map(_row, rows) if r.chat_id not in busy_chats][:limit]
+    """The next row of each chat that is due, and the sender takes them.
+
+    A chat's next row is its lowest class after aging, oldest first: only the oldest
+    pending row of each (chat, class) can be it. A chat that is due nothing, or that
+    Telegram told to wait (RetryAfter), sends nothing now. Taking a row closes it to more
+    text, so nothing is added to a message already on its way.
+    """
+    async with store.transaction() as conn:
+        async with conn.execute(
+            """WITH heads AS (
+                    SELECT o.*,
+                           MAX(0, o.klass - (o.created_at <= :aged1)
+                                          - (o.created_at <= :aged2)) AS lane
+                    FROM outbox o
+                    WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE status = 'pending'
+                                   GROUP BY chat_id, klass)
+                ), firsts AS (
+                    SELECT *, ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY lane, id) AS nth
+                    FROM heads
+                )
+                SELECT * FROM firsts f
+                WHERE f.nth = 1 AND f.next_attempt_at <= :now
+                  AND NOT EXISTS (
+                      SELECT 1 FROM outbox w
+                      WHERE w.chat_id = f.chat_id AND w.status = 'pending'
+                        AND w.last_error = 'RetryAfter' AND w.next_attempt_at > :now)
+                ORDER BY f.lane, f.id LIMIT :limit""",
+            # Two steps take a relay or notice (LOW) up to the urgent class.
+            {"now": now, "aged1": _waited(now, 1), "aged2": _waited(now, 2),
+             "limit": limit + len(busy_chats)},
+        ) as cur:
+            rows = [r for r in map(_row, await cur.fetchall()) if r.chat_id not in busy_chats]
+        taken = rows[:limit]
+        await conn.executemany(
+            "UPDATE outbox SET merge_key = NULL WHERE id = ? AND merge_key IS NOT NULL",
+            [(r.id,) for r in taken],
+        )
+    return taken
 
 
 async def next_due(store: Store) -> str | None:

@@ -1,10 +1,13 @@
 """Delivers the outbox: every stored message is sent, retried, and survives a restart.
 
-Rows of one chat go out in order, one at a time; different chats go out concurrently, paced
-by PTB's AIORateLimiter (30/s overall, 20/min per group; a chat waiting for its group limit
-holds one of many slots, so other chats keep moving). RetryAfter, timeouts and network
-errors put the row back with a delay; a group that became a supergroup is followed to its
-new id; a permanent refusal marks the row failed and is logged.
+Rows of one chat go out one at a time, urgent cards and pings first and relays last, in
+order within a class (``storage.outbox.ready``): under a group's 20 messages a minute, a
+fire report must not queue behind a resident's chatter. Different chats go out
+concurrently, paced by PTB's AIORateLimiter (30/s overall, 20/min per group; a chat waiting
+for its group limit holds one of many slots, so other chats keep moving). RetryAfter,
+timeouts and network errors put the row back with a delay (after RetryAfter the whole chat
+waits, whatever the class); a group that became a supergroup is followed to its new id; a
+permanent refusal marks the row failed and is logged.
 """
 
 from __future__ import annotations

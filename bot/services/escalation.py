@@ -91,6 +91,7 @@ class EscalationService:
                 await outbox.enqueue_call(
                     conn, row.card_chat_id, "sendMessage", payload, stamp,
                     dedup_key=f"escalated:{row.id}:{step}", issue_id=row.id,
+                    klass=await outbox.issue_class_in(conn, row.id),
                 )
                 await self.issues.ping_in(conn, row.id, higher, stamp, f"escalated:{step}")
         return 1

@@ -64,8 +64,10 @@ class ReporterNotices:
                          status=t(lang, f"status.{row.status}"))
             payload = {"chat_id": row.reporter_user_id, "text": text}
             method = "sendMessage"
+        # A notice in a resident's private chat yields to cards and pings (storage.outbox).
         await outbox.enqueue_call(
-            conn, row.reporter_user_id, method, payload, now, dedup_key=key, issue_id=row.id
+            conn, row.reporter_user_id, method, payload, now, dedup_key=key, issue_id=row.id,
+            klass=outbox.LOW,
         )
 
     async def language_of(self, user_id: int | None) -> str:
