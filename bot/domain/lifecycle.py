@@ -10,7 +10,11 @@ Two separate questions, answered separately so a handler can give the right mess
   coordinator) may resolve, refer or reject.
 - ``perm.grid_head_only``: only the grid or community head (or a coordinator) may assign.
 - ``perm.reporter_only``: only the reporter, the grid or community head (or a
-  coordinator) may close a resolved issue or reopen one.
+  coordinator) may close or reopen a resolved issue (the reporter's verification).
+- ``perm.reopen_lead_only``: only the grid or community head (or a coordinator) may reopen
+  an issue that was closed or rejected. A reporter, resident or head, answers "fixed?"
+  while the issue awaits verification and has no say after it: otherwise a resident whose
+  report was rejected could bring it back, and ping its head, without end.
 - ``perm.coordinator_only``: only a coordinator may close an issue that was never
   resolved (skipping the reporter's verification).
 """
@@ -93,8 +97,9 @@ _LEADS = frozenset({Role.GRID, Role.COMMUNITY})
 def refusal(actor: Actor, action: Action, *, status: Status | None = None) -> str | None:
     """The catalog key naming why ``actor`` may not do ``action``, None if they may.
 
-    ``status`` matters only for CLOSE: closing before resolution skips verification,
-    so only coordinators may; without a status a resolved issue is assumed.
+    ``status`` matters for CLOSE and REOPEN: closing before resolution skips verification,
+    so only coordinators may; reopening what is closed or rejected is a lead's decision.
+    Without a status a resolved issue is assumed.
     """
     if actor.is_coordinator:
         return None
@@ -107,7 +112,9 @@ def refusal(actor: Actor, action: Action, *, status: Status | None = None) -> st
         return None if lead or actor.is_assignee else "perm.assignee_only"
     if action is Action.CLOSE and status not in (None, Status.RESOLVED):
         return "perm.coordinator_only"
-    # CLOSE of a resolved issue (verification) and REOPEN.
+    if action is Action.REOPEN and status not in (None, Status.RESOLVED):
+        return None if lead else "perm.reopen_lead_only"
+    # CLOSE or REOPEN of a resolved issue: the reporter's verification, or a lead's.
     return None if lead or actor.is_reporter else "perm.reporter_only"
 
 

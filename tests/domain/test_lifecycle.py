@@ -186,5 +186,15 @@ def test_closing_before_resolution_is_for_coordinators(status: Status) -> None:
 
 def test_every_refusal_key_is_documented() -> None:
     assert lifecycle.__doc__ is not None
-    for key in {*REFUSAL.values(), "perm.coordinator_only"}:
+    for key in {*REFUSAL.values(), "perm.coordinator_only", "perm.reopen_lead_only"}:
         assert f"``{key}``" in lifecycle.__doc__
+
+
+@pytest.mark.parametrize("status", [S.CLOSED, S.REJECTED])
+def test_reopening_what_is_finished_is_for_leads(status: Status) -> None:
+    """A reporter's say ends with verification: a rejected or closed report stays so."""
+    for actor in (COORDINATOR, GRID_HEAD, COMMUNITY_HEAD):
+        assert allowed(actor, A.REOPEN, status=status)
+    for actor in (RESIDENT_REPORTER, HEAD_REPORTER, ASSIGNEE):
+        assert refusal_key(actor, A.REOPEN, status=status) == "perm.reopen_lead_only"
+    assert allowed(RESIDENT_REPORTER, A.REOPEN, status=S.RESOLVED)
