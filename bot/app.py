@@ -20,6 +20,7 @@ from bot.adapters.outbox import OutboxSender
 from bot.adapters.persistence import SqlitePersistence
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.logmask import protect
 from bot.services.hub import Services
 from handlers.cards import render_card
 from handlers.commands import register_commands
@@ -49,6 +50,7 @@ def build_application(
     request_timeout: float = 30.0,
 ) -> App:
     limits = limits or RateLimits()
+    protect(config.token.reveal())
     services = Services.create(config, clock or SystemClock())
     app: App = (
         ApplicationBuilder()
@@ -96,7 +98,8 @@ class Runner:
         self.services = services
         config = services.config
         self.feeder = InboxFeeder(
-            app, services.store, services.clock, config.poll_timeout, services.failed_updates
+            app, services.store, services.clock, config.poll_timeout, services.failed_updates,
+            on_unreadable=services.update_unreadable,
         )
         self.sender = OutboxSender(
             app.bot, services.store, services.clock,

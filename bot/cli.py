@@ -14,26 +14,15 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from bot.config import Config, ConfigError, Secret, check_config, load_config
+from bot.logmask import protect
 
 log = logging.getLogger("fiveheads")
 
 
-class TokenMask(logging.Formatter):
-    """Belt and braces: whatever a library logs, message or traceback (a Bot API URL in an
-    exception), the token never reaches the log."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        self.token = token
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        return text.replace(self.token, "<token>") if self.token else text
-
-
 def setup_logging(token: str = "", level: int = logging.INFO) -> None:
+    protect(token)
     handler = logging.StreamHandler()
-    handler.setFormatter(TokenMask(token))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -6,7 +6,9 @@ Nothing of ours is mocked: the only fakes are Telegram (the emulator) and the cl
 from __future__ import annotations
 
 import io
+import logging
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +25,36 @@ from bot.config import Config, load_config
 from bot.emulator import BotApiEmulator, BotMessage
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
+
+
+class TokenWatch(logging.Handler):
+    """Sees every log record of the whole run, failures included (handler crashes, refused
+    sends, unreadable updates), and keeps any that shows the token's secret part."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.leaks: list[str] = []
+        self.seen = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen += 1
+        text = logging.Formatter("%(name)s: %(message)s").format(record)
+        if TOKEN.split(":", 1)[1] in text:
+            self.leaks.append(text[:500])
+
+
+TOKEN_WATCH = TokenWatch()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logging.getLogger().addHandler(TOKEN_WATCH)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that logged the token fails, whatever the tests said."""
+    if TOKEN_WATCH.leaks:
+        sys.stderr.write("\nthe token reached the logs:\n" + "\n".join(TOKEN_WATCH.leaks) + "\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 GROUP = -1001000000001
 GRID = "songhe-1"
 COORDINATOR = 100
