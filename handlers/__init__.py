@@ -42,8 +42,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             *cards.handlers(),
             # Group upgraded, bot removed.
             *chat_changes.handlers(),
-            # Last: an unknown command gets an answer.
+            # Last: an unknown command gets an answer, and so does an unknown button.
             *fallback.handlers(),
+            *cards.catch_all(),
         ],
         group=0,
     )

@@ -10,18 +10,22 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 from telegram.helpers import mention_html
 
-from bot.domain.classify import REPORT_HASHTAG
+from bot.domain.classify import without_hashtag
 from bot.domain.lifecycle import Action
 from bot.domain.model import Status
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services import messages
 from bot.services.hub import Services
+from bot.views.html_text import cut_html, escape_within, utf16_len
 from handlers.common import user_language
 from handlers.context import Ctx
 
 PRIORITY_ICON = {"urgent": "🔴", "priority": "🟠", "normal": "🟢", "planned": "🔵"}
-TEXT_LIMIT = 800  # the card quotes the report; the whole report stays in /show and the log
+TEXT_LIMIT = 800  # the card quotes the report; the whole report stays in the event log
+# A card's HTML source stays under Telegram's 4,096 units whatever people typed, so /show
+# (which starts with the card) never has to cut it and the status line always shows.
+CARD_LIMIT = 3800
 REJECT_REASONS = ("duplicate", "not_actionable", "out_of_scope")
 ISSUE_NUMBER = re.compile(r"[0-9]{1,12}")
 USER_ID = re.compile(r"[0-9]{1,15}")
@@ -69,22 +73,25 @@ async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str,
             lines.append(t(lang, key, wanted=t(lang, f"role.{row.wanted_role}")))
     else:
         lines.append(t(lang, "card.nobody", wanted=t(lang, f"role.{row.wanted_role}")))
-    text = REPORT_HASHTAG.sub("", row.text).strip()
-    if text:
-        quoted = text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…"
-        lines.append(f"📝 {html.escape(quoted)}")
+    tail: list[str] = []
     counts = await services.issues.media_counts(issue_id)
     attached = [t(lang, f"card.{kind}s", count=counts[kind]) for kind in ("photo", "voice")
                 if counts.get(kind)]
     if attached:
-        lines.append("📎 " + " · ".join(attached))
+        tail.append("📎 " + " · ".join(attached))
     status_line = t(lang, "card.status", status=t(lang, f"status.{row.status}"))
     if row.status == "rejected" and row.reject_reason:
-        status_line += " · " + html.escape(row.reject_reason)
+        status_line += " · " + html.escape(row.reject_reason[:200])
     if row.status == "referred" and row.department:
-        status_line += " · " + html.escape(row.department)
-    lines.append(status_line)
-    return "\n".join(lines), keyboard(lang, row.id, Status(row.status))
+        status_line += " · " + html.escape(row.department[:200])
+    tail.append(status_line)
+    # Names and places are short; the quote takes what is left, measured after escaping.
+    lines = [cut_html(line, CARD_LIMIT // 10) for line in lines]
+    text = without_hashtag(row.text)
+    if text:
+        room = CARD_LIMIT - utf16_len("\n".join([*lines, *tail])) - utf16_len("\n📝 ")
+        lines.append("📝 " + escape_within(text, min(room, TEXT_LIMIT)))
+    return "\n".join([*lines, *tail]), keyboard(lang, row.id, Status(row.status))
 
 
 def keyboard(lang: str, issue_id: int, status: Status) -> dict[str, Any]:
@@ -170,6 +177,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
                 {"inline_keyboard": []}, dedup_key=f"verified:{update.update_id}",
             )
     elif verb == "back":
+        await services.issues.require_viewer(issue_id, user_id)
         await services.issues.refresh_card(issue_id)
         await query.answer()
     else:
@@ -191,5 +199,16 @@ async def _menu(
     )
 
 
+async def on_unknown_button(update: Update, ctx: Ctx) -> None:
+    """Any other button (forged, malformed, of a finished step, ``rpt:`` in a group) is
+    answered, so no button spins and nothing changes."""
+    raise UserError("button.unknown")
+
+
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
     return [CallbackQueryHandler(on_button, pattern=r"^issue:")]
+
+
+def catch_all() -> list[BaseHandler[Update, Ctx, None]]:
+    """Registered last, after every handler that takes buttons."""
+    return [CallbackQueryHandler(on_unknown_button)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from datetime import datetime
 
 from telegram import (
@@ -15,14 +14,17 @@ from telegram import (
 from telegram.ext import Application, BaseHandler, CommandHandler, filters
 
 from bot.clock import parse_iso
-from bot.config import GRID_KEY_RE
+from bot.domain.args import bind_args, grid_arg, show_args
 from bot.errors import UserError
 from bot.i18n import LANGUAGES, t
 from bot.services import messages
 from bot.services.hub import Services
+from bot.views.html_text import escape_within
 from handlers.cards import place_text, render_card
 from handlers.common import chat_language, display_name, reply, reply_key
 from handlers.context import Ctx
+
+SHOW_QUOTE = 300  # UTF-16 units of what was said, per line of the history
 
 PRIVATE_COMMANDS = ("start", "my", "cancel", "help", "open", "show", "agenda", "qr")
 GROUP_COMMANDS = ("report", "open", "show", "agenda", "decide", "bind", "qr", "help")
@@ -70,21 +72,11 @@ async def cmd_bind(update: Update, ctx: Ctx) -> None:
         raise UserError("perm.coordinator_only")
     if chat.type == "private":
         raise UserError("bind.group_only")
-    args = ctx.args or []
-    if len(args) != 1 or not GRID_KEY_RE.match(args[0]):
-        raise UserError("bind.usage")
-    key = args[0]
+    key = bind_args(ctx.args or [])
     existing = await services.roster.grid(key)
     name = existing.name if existing else (chat.title or key)
     await services.roster.bind(chat.id, key, name)
     await reply_key(update, ctx, "bind.done", grid=name, key=key)
-
-
-def _number(ctx: Ctx) -> int:
-    args = ctx.args or []
-    if len(args) != 1 or not re.fullmatch(r"#?\d{1,9}", args[0]):
-        raise UserError("show.usage")
-    return int(args[0].lstrip("#"))
 
 
 async def _may_see(services: Services, user_id: int, grid_key: str) -> None:
@@ -100,12 +92,24 @@ def _when(services: Services, stamp: str) -> str:
 
 
 async def cmd_show(update: Update, ctx: Ctx) -> None:
+    """``/show N``: one issue with its history, for the heads of its grid and coordinators.
+
+    The answer never tells someone who may not see issue N whether N exists, or numbers
+    would let anyone count a grid's problems and probe other grids. So someone who is a
+    head nowhere (and no coordinator) is refused before N is even read, whatever they
+    typed; and a head hears of an issue outside their own grids exactly what they would
+    hear of a number never used: "issue #N does not exist".
+    """
     user = update.effective_user
     assert user is not None
     services = ctx.services
-    number = _number(ctx)
-    row = await services.issues.get(number)
-    await _may_see(services, user.id, row.grid_key)
+    coordinator = services.roster.is_coordinator(user.id)
+    if not coordinator and not await services.roster.is_head_anywhere(user.id):
+        raise UserError("perm.not_head")
+    number = show_args(ctx.args or [])
+    row = await services.issues.get(number)  # issue.not_found when there is none
+    if not coordinator and not await services.roster.roles_in(row.grid_key, user.id):
+        raise UserError("issue.not_found", number=number)
     lang = chat_language(ctx, update)
     card, _ = await render_card(services, number)
     lines = [card, "", t(lang, "show.history")]
@@ -117,8 +121,15 @@ async def cmd_show(update: Update, ctx: Ctx) -> None:
             who = t(lang, "show.resident")  # a resident's name never reaches a group
         else:
             who = await services.roster.name_of(row.grid_key, event.actor_user_id)
+        what = t(lang, f"event.{event.type}")
+        said = event.data.get("text") or event.data.get("reason")
+        if event.type != "reported" and isinstance(said, str) and said.strip():
+            # Relayed and held replies, edits, decisions: what was said, not only that
+            # (the report itself is quoted on the card above).
+            what = t(lang, "show.said", what=what,
+                     text=escape_within(" ".join(said.split()), SHOW_QUOTE))
         lines.append(t(lang, "show.event", at=_when(services, event.at), who=html.escape(who),
-                       what=t(lang, f"event.{event.type}")))
+                       what=what))
     for i, chunk in enumerate(messages.split_message(lines)):
         await reply(update, ctx, chunk, part=i, html=True)
 
@@ -128,11 +139,11 @@ async def cmd_open(update: Update, ctx: Ctx) -> None:
     chat = update.effective_chat
     assert user is not None and chat is not None
     services = ctx.services
-    args = ctx.args or []
-    if args:
-        grid = await services.roster.grid(args[0])
+    key = grid_arg(ctx.args or [], "open.which_grid")
+    if key is not None:
+        grid = await services.roster.grid(key)
         if grid is None:
-            raise UserError("grid.unknown", key=args[0][:32])
+            raise UserError("grid.unknown", key=key)
     else:
         grid = await services.roster.grid_of_chat(chat.id)
         if grid is None:

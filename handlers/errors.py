@@ -1,5 +1,8 @@
 """One error handler: a UserError becomes an answer in the user's language; anything else
-is logged first (with the update id, never the token) and the bot carries on."""
+is logged first (with the update id, never the token) and the bot carries on.
+
+Either way the update has had its one outcome: no later handler group sees it, so a
+stranger's photo reply to a card is refused, not refused and then filed as a new report."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.errors import UserError
 from bot.i18n import t
@@ -33,7 +37,7 @@ async def on_error(update: object, ctx: Ctx) -> None:
             await query.answer(text[:200], show_alert=True)
         except TelegramError as exc:  # an expired query cannot be answered; nothing to undo
             log.info("callback answer for update %s failed: %s", update.update_id, exc)
-        return
-    if update.effective_chat is None:
-        return
-    await reply(update, ctx, t(chat_language(ctx, update), error.key, **error.params), part=99)
+    elif update.effective_chat is not None:
+        await reply(update, ctx, t(chat_language(ctx, update), error.key, **error.params),
+                    part=99)
+    raise ApplicationHandlerStop

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import warnings
 from asyncio import to_thread
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.clock import iso
 from bot.domain.classify import classify
 from bot.domain.emergency import emergencies
 from bot.domain.model import Place
@@ -39,13 +41,24 @@ from storage import grids
 PLACE, COLLECT, CATEGORY, CONFIRM = "place", "collect", "category", "confirm"
 MAX_TEXT = 4000
 MAX_PHOTOS = 9
+# A draft holds its files on disk before it is an issue: bound what one resident can park
+# there (30 voice messages never sent must not all be kept).
+MAX_DRAFT_FILES = 12
+MAX_DRAFT_BYTES = 40_000_000
+# What one resident may store in a day, drafts and submitted reports together.
+MAX_RESIDENT_BYTES_PER_DAY = 100_000_000
 _CONTENT = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.VOICE | filters.LOCATION \
     | filters.Document.ALL
+# What a report cannot carry; the resident hears what can be sent instead of silence.
+_UNSUPPORTED = filters.Sticker.ALL | filters.CONTACT | filters.POLL | filters.VIDEO \
+    | filters.VIDEO_NOTE | filters.AUDIO | filters.ANIMATION | filters.Dice.ALL
 
 
 def _draft(ctx: Ctx) -> dict[str, Any]:
     assert ctx.user_data is not None
     draft: dict[str, Any] = ctx.user_data.setdefault("draft", {})
+    # When the resident last touched it: drafts abandoned for a day are swept with their files.
+    draft["touched"] = iso(ctx.services.clock.now())
     return draft
 
 
@@ -108,17 +121,27 @@ async def on_first_message(update: Update, ctx: Ctx) -> str:
 
 
 async def _ask_place(update: Update, ctx: Ctx) -> str:
-    services = ctx.services
-    all_grids = [g for g in await services.roster.all_grids() if g.active]
     draft = _draft(ctx)
-    if len(all_grids) == 1:
-        draft["grid"] = all_grids[0].key
-    if not draft.get("grid"):
-        rows = [[(g.name, f"rpt:g:{g.key}")] for g in all_grids]
-        await _say(update, ctx, "resident.choose_grid", _kb(rows))
+    if not draft.get("grid") and not await _only_grid(ctx, draft):
+        await _grid_buttons(update, ctx, "resident.choose_grid")
         return PLACE
     await _place_buttons(update, ctx, draft["grid"])
     return PLACE
+
+
+async def _only_grid(ctx: Ctx, draft: dict[str, Any]) -> bool:
+    """With one active grid there is nothing to ask: it goes into the draft."""
+    active = [g for g in await ctx.services.roster.all_grids() if g.active]
+    if len(active) == 1:
+        draft["grid"] = active[0].key
+        return True
+    return False
+
+
+async def _grid_buttons(update: Update, ctx: Ctx, key: str) -> None:
+    rows = [[(g.name, f"rpt:g:{g.key}")]
+            for g in await ctx.services.roster.all_grids() if g.active]
+    await _say(update, ctx, key, _kb(rows))
 
 
 async def _place_buttons(update: Update, ctx: Ctx, grid_key: str) -> None:
@@ -144,7 +167,10 @@ async def on_grid(update: Update, ctx: Ctx) -> str:
     key = query.data.split(":", 2)[2]
     if await ctx.services.roster.grid(key) is None:
         raise UserError("grid.unknown", key=key[:32])
-    _draft(ctx)["grid"] = key
+    draft = _draft(ctx)
+    draft["grid"] = key
+    if draft.pop("placed", False):  # the place was typed before the grid was chosen
+        return await _placed(update, ctx, Place(draft.get("building", ""), draft.get("unit", "")))
     await _place_buttons(update, ctx, key)
     return PLACE
 
@@ -172,6 +198,11 @@ async def on_place_text(update: Update, ctx: Ctx) -> str:
 async def _placed(update: Update, ctx: Ctx, place: Place) -> str:
     draft = _draft(ctx)
     draft.update(building=place.building, unit=place.unit)
+    if not draft.get("grid") and not await _only_grid(ctx, draft):
+        # Typed "3-2" while the grid buttons waited: keep the place, ask for the grid.
+        draft["placed"] = True
+        await _grid_buttons(update, ctx, "resident.grid_first")
+        return PLACE
     lang = user_language(ctx, update.effective_user)
     await _say(update, ctx, "resident.describe",
                place=place_label(lang, place.building, place.unit))
@@ -215,7 +246,9 @@ async def _take(update: Update, ctx: Ctx) -> bool:
         try:
             media = await _keep_file(message, ctx, draft)
         except MediaRejected as rejected:
-            await _say(update, ctx, rejected.key)
+            await _say(update, ctx, rejected.key, files=MAX_DRAFT_FILES,
+                        mb=MAX_DRAFT_BYTES // 1_000_000,
+                        day_mb=MAX_RESIDENT_BYTES_PER_DAY // 1_000_000)
             return bool(text)
         draft.setdefault("media", []).append(media)
     return True
@@ -234,11 +267,23 @@ async def _keep_file(message: Message, ctx: Ctx, draft: dict[str, Any]) -> dict[
         if not (message.document.mime_type or "").startswith("image/"):
             raise MediaRejected("media.not_image")
         item, kind = message.document, "photo"
-    photos = sum(m["kind"] == "photo" for m in draft.get("media", []))
+    kept = draft.get("media", [])
+    photos = sum(m["kind"] == "photo" for m in kept)
     if kind == "photo" and photos >= MAX_PHOTOS:
         raise MediaRejected("resident.too_many_photos")
+    if len(kept) >= MAX_DRAFT_FILES:
+        raise MediaRejected("resident.draft_full")
     if item.file_size is not None and item.file_size > config.max_photo_bytes:
         raise MediaRejected("media.too_big")
+    in_draft = sum(int(m.get("bytes") or m.get("file_size") or 0) for m in kept)
+    if in_draft + (item.file_size or 0) > MAX_DRAFT_BYTES:
+        raise MediaRejected("resident.draft_too_big")
+    user = message.from_user
+    assert user is not None
+    stored = await ctx.services.residents.bytes_stored_since(
+        user.id, ctx.services.clock.now() - timedelta(days=1))
+    if stored + in_draft + (item.file_size or 0) > MAX_RESIDENT_BYTES_PER_DAY:
+        raise MediaRejected("resident.storage_full")
     try:
         file = await item.get_file()
         data = bytes(await file.download_as_bytearray())
@@ -251,9 +296,11 @@ async def _keep_file(message: Message, ctx: Ctx, draft: dict[str, Any]) -> dict[
     if kind == "photo":
         image = await to_thread(reencode_image, data, max_bytes=config.max_photo_bytes)
         path = await to_thread(store_bytes, root, image.data, ".jpg")
-        record.update(sha256=image.sha256, width=image.width, height=image.height)
+        record.update(sha256=image.sha256, width=image.width, height=image.height,
+                      bytes=len(image.data))
     else:
         path = await to_thread(store_bytes, root, data, ".ogg")
+        record["bytes"] = len(data)
         record["duration"] = seconds(message.voice.duration) if message.voice else 0
     record["path"] = str(path.relative_to(root))
     return record
@@ -266,11 +313,14 @@ async def on_late_content(update: Update, ctx: Ctx) -> str | None:
     return None
 
 
-async def on_next(update: Update, ctx: Ctx) -> str:
+async def on_next(update: Update, ctx: Ctx) -> str | int:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    if not _has_content(_draft(ctx)):
+    draft = _draft(ctx)
+    if not draft.get("grid"):
+        return await _recover(update, ctx)
+    if not _has_content(draft):
         await _say(update, ctx, "resident.empty")
         return COLLECT
     return await _ask_category(update, ctx)
@@ -296,7 +346,7 @@ async def _ask_category(update: Update, ctx: Ctx) -> str:
     return CATEGORY
 
 
-async def on_category(update: Update, ctx: Ctx) -> str:
+async def on_category(update: Update, ctx: Ctx) -> str | int:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
@@ -307,6 +357,8 @@ async def on_category(update: Update, ctx: Ctx) -> str:
     except KeyError:
         raise UserError("button.unknown") from None
     draft = _draft(ctx)
+    if not draft.get("grid"):
+        return await _recover(update, ctx)
     draft["category"] = category.key
     lang = user_language(ctx, update.effective_user)
     if category.emergency_hint(lang):
@@ -328,12 +380,15 @@ async def on_category(update: Update, ctx: Ctx) -> str:
     return CONFIRM
 
 
-async def on_submit(update: Update, ctx: Ctx) -> int:
+async def on_submit(update: Update, ctx: Ctx) -> str | int:
     query = update.callback_query
     assert query is not None and query.message is not None
     user = query.from_user
     draft = _draft(ctx)
     services = ctx.services
+    if not draft.get("grid") or not draft.get("category"):
+        await query.answer()
+        return await _recover(update, ctx)
     number = await services.residents.submit(
         user_id=user.id, chat_id=query.message.chat.id, message_id=query.message.message_id,
         grid_key=draft["grid"], place=Place(draft.get("building", ""), draft.get("unit", "")),
@@ -353,12 +408,39 @@ async def on_submit(update: Update, ctx: Ctx) -> int:
     return ConversationHandler.END
 
 
+async def _recover(update: Update, ctx: Ctx) -> str | int:
+    """A step whose draft lacks what earlier steps gave: a draft swept after a day away
+    ends with a word, one with content but no place asks for the place again."""
+    if not _has_content(_draft(ctx)):
+        _clear(ctx)
+        await _say(update, ctx, "resident.draft_expired")
+        return ConversationHandler.END
+    return await _ask_place(update, ctx)
+
+
+def draft_files(user_data: dict[Any, Any]) -> list[str]:
+    """The stored files of one resident's draft (relative to media_dir)."""
+    draft: dict[str, Any] = user_data.get("draft") or {}
+    return [str(m["path"]) for m in draft.get("media", []) if m.get("path")]
+
+
+def stale_draft(user_data: dict[Any, Any], cutoff: str) -> bool:
+    """A draft nobody touched since ``cutoff`` (a report abandoned half-way)."""
+    draft: dict[str, Any] = user_data.get("draft") or {}
+    return bool(draft) and str(draft.get("touched", "")) < cutoff
+
+
 async def on_cancel(update: Update, ctx: Ctx) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer()
     _clear(ctx)
     await _say(update, ctx, "resident.cancelled")
     return ConversationHandler.END
+
+
+async def on_unsupported(update: Update, ctx: Ctx) -> None:
+    """A sticker, contact, poll or video: say what a report can carry; the step stays."""
+    await _say(update, ctx, "resident.unsupported")
 
 
 async def on_stray_button(update: Update, ctx: Ctx) -> None:
@@ -399,7 +481,8 @@ def conversation() -> ConversationHandler[Ctx]:
                           CallbackQueryHandler(on_next, pattern=r"^rpt:next$"),
                           MessageHandler(private & _CONTENT, on_late_content)],
             },
-            fallbacks=[*cancel, CallbackQueryHandler(on_stray_button, pattern=r"^rpt:")],
+            fallbacks=[*cancel, CallbackQueryHandler(on_stray_button, pattern=r"^rpt:"),
+                       MessageHandler(private & _UNSUPPORTED, on_unsupported)],
             name="resident_report",
             persistent=True,
             allow_reentry=False,  # content mid-report belongs to the report; /start is a fallback
@@ -433,4 +516,5 @@ def handlers() -> list[BaseHandler[Update, Ctx, Any]]:
         CommandHandler("my", cmd_my, filters=private),
         # /cancel with nothing being written still gets an answer.
         CommandHandler("cancel", on_cancel, filters=private),
+        MessageHandler(private & _UNSUPPORTED, on_unsupported),
     ]

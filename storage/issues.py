@@ -318,3 +318,19 @@ async def without_card(store: Store) -> list[IssueRow]:
            ORDER BY i.id"""
     )
     return [issue_from_row(r) for r in rows]
+
+
+async def resident_bytes_since(store: Store, user_id: int, since: str) -> int:
+    """Bytes of the files of a resident's reports created since ``since``."""
+    row = await store.fetchone(
+        """SELECT COALESCE(SUM(m.file_size), 0) FROM media m JOIN issues i ON i.id = m.issue_id
+           WHERE i.reporter_user_id = ? AND i.reporter_kind = 'resident' AND i.created_at > ?""",
+        (user_id, since),
+    )
+    return int(row[0]) if row else 0
+
+
+async def media_path_used(store: Store, path: str) -> bool:
+    """Whether an issue's media row names this stored file."""
+    row = await store.fetchone("SELECT 1 FROM media WHERE path = ? LIMIT 1", (path,))
+    return row is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.conftest import (
     COORDINATOR,
     GRID_HEAD,
@@ -149,3 +151,47 @@ async def test_show_lists_a_meeting_decision(bot: Bot) -> None:
     bot.emu.send_text(GROUP, GRID_HEAD, "/show 1")
     await bot.settled()
     assert "会议决定" in bot.replies(GROUP)[-1]
+
+
+def answer_to(bot: Bot, sent: dict[str, Any]) -> str:
+    """The one thing the bot said in reply to the message ``sent``."""
+    chat_id, message_id = sent["chat"]["id"], sent["message_id"]
+    (answer,) = [m.plain() for m in bot.emu.bot_messages(chat_id) if m.reply_to == message_id]
+    return answer
+
+
+async def test_show_tells_a_stranger_nothing_about_which_numbers_exist(bot: Bot) -> None:
+    """Someone who is no head gets one refusal for any /show, before and after #1 exists."""
+    asked_before = [bot.emu.send_text(chat, OUTSIDER, text)
+                    for chat in (GROUP, OUTSIDER) for text in ("/show 1", "/show 2")]
+    await bot.settled()
+    bot.emu.send_photo(GROUP, UNIT_HEAD, jpeg(), caption="3-2 楼道杂物")
+    await bot.settled()
+    asked_after = [bot.emu.send_text(chat, OUTSIDER, text)
+                   for chat in (GROUP, OUTSIDER) for text in ("/show 1", "/show 2")]
+    await bot.settled()
+    refusal = {GROUP: "只有本网格的五长或协调员可以这样做。",
+               OUTSIDER: "Only a head of this grid or a coordinator can do that."}
+    for sent in asked_before + asked_after:
+        assert answer_to(bot, sent) == refusal[sent["chat"]["id"]]
+    assert len(bot.issues()) == 1
+
+
+async def test_show_tells_a_head_of_another_grid_nothing_either(bot: Bot) -> None:
+    """A head hears of an issue in another grid exactly what a number never used gets."""
+    other = GROUP - 1
+    bot.emu.add_group(other, "松鹤社区第九网格工作群")
+    bot.emu.send_text(other, COORDINATOR, "/bind songhe-9")
+    await bot.settled()
+    before = [bot.emu.send_text(chat, GRID_HEAD, "/show 1") for chat in (GROUP, GRID_HEAD)]
+    await bot.settled()
+    bot.emu.send_photo(other, OUTSIDER, jpeg(), caption="5-1 路灯不亮")
+    await bot.settled()
+    (issue,) = bot.issues()
+    assert issue["grid_key"] == "songhe-9"
+    after = [bot.emu.send_text(chat, GRID_HEAD, "/show 1") for chat in (GROUP, GRID_HEAD)]
+    by_coordinator = bot.emu.send_text(COORDINATOR, COORDINATOR, "/show 1")
+    await bot.settled()
+    for was, now in zip(before, after, strict=True):
+        assert answer_to(bot, was) == answer_to(bot, now) == "没有找到事件 #1。"
+    assert "#1 公共设施" in answer_to(bot, by_coordinator)  # it exists, for those who may see

@@ -4,12 +4,19 @@ PTB's Updater confirms an update (by asking for the next offset) whether or not 
 run, so a crash with a backlog loses it. Here an update is committed to the inbox first; only
 then does the next getUpdates carry an offset that confirms it; and a row is marked processed
 only after the Application has handled it. Rows left by a crash are handled at the next start.
+
+Updates are fetched as raw JSON and stored before anything parses them: one update the
+library cannot read (a field a newer or older Bot API server spells differently) would
+otherwise fail the whole batch, and every later update in every chat would wait behind it
+until Telegram dropped them. Each stored update is parsed on its own; one that cannot be is
+set aside (kept in the inbox with its error), logged, and the coordinators are told.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -23,13 +30,29 @@ from storage.db import Store
 log = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
 ATTEMPTS = 3  # tries of an update whose handler failed unexpectedly
+Unreadable = Callable[[int], Awaitable[None]]
+
+
+def _raw_updates(result: object) -> list[dict[str, Any]]:
+    """The updates of a getUpdates answer that can be stored: objects with an integer id
+    (anything else cannot be confirmed or kept, and is logged)."""
+    if not isinstance(result, list):
+        log.error("getUpdates answered something that is not a list; ignored")
+        return []
+    kept = [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+    if len(kept) != len(result):
+        log.error("getUpdates gave %d items without an update id; ignored",
+                  len(result) - len(kept))
+    return kept
 
 
 class InboxFeeder:
     def __init__(
-        self, app: App, store: Store, clock: Clock, poll_timeout: int, failed: set[int]
+        self, app: App, store: Store, clock: Clock, poll_timeout: int, failed: set[int],
+        on_unreadable: Unreadable,
     ) -> None:
         self.app = app
+        self.on_unreadable = on_unreadable
         self.store = store
         self.clock = clock
         self.poll_timeout = poll_timeout
@@ -42,18 +65,20 @@ class InboxFeeder:
         backoff = 1.0
         while True:
             try:
-                updates = await self.app.bot.get_updates(
-                    offset=offset,
-                    timeout=self.poll_timeout,
+                # Raw JSON, parsed later one by one. The Bot API's method names are
+                # case-insensitive; the lower-case name keeps PTB from suggesting its own
+                # get_updates, which parses (and fails) the whole batch at once.
+                result = await self.app.bot.do_api_request(
+                    "getupdates",
+                    api_kwargs={"offset": offset, "timeout": self.poll_timeout,
+                                "allowed_updates": list(Update.ALL_TYPES)},
                     read_timeout=self.poll_timeout + 10,
-                    allowed_updates=Update.ALL_TYPES,
                 )
+                updates = _raw_updates(result)
                 if updates:
                     # Commit before the next call confirms them through its offset.
-                    await inbox.store_updates(
-                        self.store, [u.to_dict() for u in updates], iso(self.clock.now())
-                    )
-                    offset = max(u.update_id for u in updates) + 1
+                    await inbox.store_updates(self.store, updates, iso(self.clock.now()))
+                    offset = max(int(u["update_id"]) for u in updates) + 1
                     self._arrived.set()
                 backoff = 1.0
             except RetryAfter as exc:
@@ -95,18 +120,28 @@ class InboxFeeder:
     async def process_one(self, update_id: int, payload: dict[str, object]) -> None:
         """Handle one update; one that failed unexpectedly (a busy or full disk) is tried
         again a few times before it is recorded as failed. Every step is idempotent."""
+        try:
+            update = Update.de_json(payload, self.app.bot)
+        except Exception as exc:  # noqa: BLE001 - whatever the library cannot read is set aside
+            log.error("update %s cannot be read and is set aside: %s: %s",
+                      update_id, type(exc).__name__, exc)
+            await inbox.mark_processed(
+                self.store, update_id, iso(self.clock.now()),
+                f"unreadable: {type(exc).__name__}: {exc}"[:500],
+            )
+            await self.on_unreadable(update_id)
+            return
         error: str | None = None
         failed = self.failed
         for attempt in range(1, ATTEMPTS + 1):
             failed.discard(update_id)
             try:
-                update = Update.de_json(payload, self.app.bot)
                 # Handler errors are caught by the Application and go to our error handler,
                 # which notes the update in `failed` unless it was the user's mistake.
                 await self.app.process_update(update)
                 # A conversation step is durable before its update counts as processed.
                 await self.app.update_persistence()
-            except Exception as exc:  # noqa: BLE001 - an unparsable update must not stop us
+            except Exception as exc:  # noqa: BLE001 - one update must not stop the others
                 log.exception("update %s could not be processed", update_id)
                 error = f"{type(exc).__name__}: {exc}"[:500]
                 break

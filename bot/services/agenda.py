@@ -25,7 +25,7 @@ from typing import Any
 
 from bot.clock import Clock, iso, parse_iso
 from bot.config import Config
-from bot.domain.classify import REPORT_HASHTAG
+from bot.domain.classify import without_hashtag
 from bot.domain.deadlines import is_overdue, resolution_due
 from bot.domain.meetings import last_meeting, next_meeting
 from bot.domain.model import Kind, Priority
@@ -116,7 +116,7 @@ def ordinal_key(n: int) -> str:
 
 
 def _excerpt(text: str, limit: int) -> str:
-    flat = " ".join(REPORT_HASHTAG.sub("", text).split())
+    flat = " ".join(without_hashtag(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

@@ -116,6 +116,17 @@ class Services:
             )
         self.wake_outbox()
 
+    async def update_unreadable(self, update_id: int) -> None:
+        """An update the library could not read was set aside: coordinators hear of it (the
+        rest of the inbox went on), so a lost report can be asked for again."""
+        for coordinator in self.config.coordinators:
+            await messages.say(
+                self.store, self.clock, coordinator,
+                t(self.config.language, "inbox.unreadable", update_id=update_id),
+                dedup_key=f"unreadable:{update_id}:{coordinator}",
+            )
+        self.wake_outbox()
+
     async def media_rejected(self, issue_id: int, message_id: int | None, key: str) -> None:
         """A photo that cannot be kept is said so under the report; the issue stands."""
         row = await self.issues.get(issue_id)

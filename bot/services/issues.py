@@ -259,6 +259,18 @@ class IssueService:
             is_reporter=row.reporter_user_id == user_id,
         )
 
+    async def require_viewer(self, issue_id: int, user_id: int) -> IssueRow:
+        """A head of the issue's grid or a coordinator; anyone else hears the same refusal
+        whether or not the number exists, so numbers cannot be probed."""
+        row = await issues.get(self.store, issue_id)
+        if self.roster.is_coordinator(user_id):
+            if row is None:
+                raise UserError("issue.not_found", number=issue_id)
+            return row
+        if row is None or not await self.roster.roles_in(row.grid_key, user_id):
+            raise UserError("perm.not_head")
+        return row
+
     async def check(self, issue_id: int, action: Action, user_id: int) -> IssueRow:
         """Refuse early (before showing a sub-menu) with the reason the user will read."""
         row = await self.get(issue_id)
@@ -464,6 +476,7 @@ class IssueService:
             conn, head.user_id, "sendMessage",
             {"chat_id": head.user_id, "text": t(lang, f"ping.{kind}", number=issue_id)},
             now, dedup_key=f"ping:{issue_id}:{head.user_id}:{reason}", issue_id=issue_id,
+            klass=await outbox.issue_class_in(conn, issue_id),
         )
 
     def _status_label(self, status: str) -> str:

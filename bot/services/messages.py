@@ -6,8 +6,11 @@ import html
 from typing import Any
 
 from bot.clock import Clock, iso
+from bot.views.html_text import cut_html
 from storage import outbox
 from storage.db import Store
+from storage.outbox import NORMAL as NORMAL
+from storage.outbox import URGENT as URGENT
 
 
 async def say(
@@ -22,8 +25,12 @@ async def say(
     markup: dict[str, Any] | None = None,
     html: bool = False,
     issue_id: int | None = None,
+    klass: int = outbox.NORMAL,
 ) -> None:
-    """Queue a sendMessage; the dedup key makes a reprocessed update say nothing twice."""
+    """Queue a sendMessage; the dedup key makes a reprocessed update say nothing twice.
+
+    An answer to a person goes in the middle class of ``storage.outbox`` (after urgent cards
+    and pings, before relays and notices) unless ``klass`` says otherwise."""
     payload: dict[str, Any] = {"chat_id": chat_id, "text": text}
     if html:
         payload["parse_mode"] = "HTML"
@@ -37,7 +44,7 @@ async def say(
     async with store.transaction() as conn:
         await outbox.enqueue_call(
             conn, chat_id, "sendMessage", payload, iso(clock.now()),
-            dedup_key=dedup_key, issue_id=issue_id,
+            dedup_key=dedup_key, issue_id=issue_id, klass=klass,
         )
 
 
@@ -58,14 +65,26 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def clip(text: str, limit: int) -> str:
+    """Plain text cut to at most ``limit`` UTF-16 units, ending in "…" when cut (cutting by
+    characters would let a text of emoji run to twice Telegram's limit)."""
+    if utf16_len(text) <= limit:
+        return text
+    budget, end = limit - 1, 0  # room for the "…"
+    while budget >= (width := 2 if ord(text[end]) > 0xFFFF else 1):
+        budget -= width
+        end += 1
+    return text[:end] + "…"
+
+
 def split_message(lines: list[str], limit: int = 4000) -> list[str]:
     """Join lines into messages under Telegram's 4,096 UTF-16 units without splitting a line
-    across two messages (a single line longer than the limit is shortened with "…")."""
+    across two messages (a single line longer than the limit is shortened with "…", whole
+    entities and tags only)."""
     chunks: list[str] = []
     current = ""
     for line in lines:
-        while utf16_len(line) > limit:
-            line = line[: max(1, len(line) - (utf16_len(line) - limit) - 1)] + "…"
+        line = cut_html(line, limit)
         candidate = f"{current}\n{line}" if current else line
         if current and utf16_len(candidate) > limit:
             chunks.append(current)

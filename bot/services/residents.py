@@ -7,12 +7,14 @@ messages are signed "resident, 3-2", and media are copied, never forwarded.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from bot.clock import Clock, iso
+from bot.clock import Clock, iso, parse_iso
 from bot.config import Config
 from bot.domain.lifecycle import Action
 from bot.domain.model import Place, ReporterKind, Role, Status
@@ -20,7 +22,7 @@ from bot.domain.routing import escalate
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services.issues import IncomingMedia, IssueService, Report
-from bot.services.messages import mention
+from bot.services.messages import clip, mention, utf16_len
 from bot.services.notices import VERIFY_ANSWERS
 from bot.services.roster import RosterService
 from storage import issues, outbox
@@ -45,6 +47,27 @@ class Relay:
     message_id: int
     text: str
     has_media: bool
+
+
+# Telegram's limits for a message and a caption, in UTF-16 units.
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+# Replies about one issue are passed on at most ``relay_per_minute`` times in this window, in
+# each direction: a burst must not fill a group's 20 messages a minute.
+RELAY_WINDOW = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class _Leg:
+    """One direction of a relay: where it goes, the event that records it, and how a
+    sender past the cap is told (in their chat, in their language)."""
+
+    event: str  # relay_to_group | relay_to_resident (past the cap: ..._held)
+    to_chat: int
+    reply_to: int | None
+    thread_id: int | None
+    note_key: str
+    note_language: str
+    note_thread: int | None
 
 
 class ResidentService:
@@ -76,6 +99,21 @@ class ResidentService:
             )
             if row and int(row[0]) >= limit:
                 raise UserError(key, limit=limit)
+
+    async def bytes_stored_since(self, user_id: int, since: datetime) -> int:
+        """What a resident's reports stored since ``since``: the per-resident storage cap."""
+        return await issues.resident_bytes_since(self.store, user_id, iso(since))
+
+    async def discard_draft_files(self, paths: list[str]) -> int:
+        """Remove the files of an abandoned draft; a file that an issue also uses (the same
+        photo, stored once by its hash) stays."""
+        root = Path(self.config.media_dir)
+        removed = 0
+        for path in paths:
+            if await issues.media_path_used(self.store, path):
+                continue
+            removed += await asyncio.to_thread(_unlink_inside, root, path)
+        return removed
 
     async def submit(
         self,
@@ -124,6 +162,8 @@ class ResidentService:
             raise UserError("perm.not_head")
         now = iso(self.clock.now())
         async with self.store.transaction() as conn:
+            if await _relayed_before_in(conn, row.id, message):
+                return  # the same update, processed again after a restart
             for m in photos:
                 await issues.add_media(
                     conn, row.id, "photo", m.file_id, m.file_unique_id, m.file_size,
@@ -136,16 +176,26 @@ class ResidentService:
                           else t(lang, "relay.coordinator"))
                 signed = t(lang, "relay.from_head", role=signer, number=row.id,
                            text=message.text)
-                await self._carry(conn, row.reporter_user_id, message, signed, now, row.id,
-                                  None, None)
-            await issues.add_event(
-                conn, row.id, now, "relay_to_resident" if to_resident else "comment",
-                actor_user_id=head_id, data={"text": message.text, "media": message.has_media},
-                chat_id=message.chat_id, message_id=message.message_id,
-            )
+                leg = _Leg("relay_to_resident", row.reporter_user_id, None, None,
+                           "relay.slow_down_head", self.config.language, row.card_thread_id)
+                passed, data = await self._pass_on(conn, row, head_id, message, leg, signed,
+                                                   now)
+                await issues.add_event(
+                    conn, row.id, now,
+                    "relay_to_resident" if passed else "relay_to_resident_held",
+                    actor_user_id=head_id, data=data,
+                    chat_id=message.chat_id, message_id=message.message_id,
+                )
+            else:
+                await issues.add_event(
+                    conn, row.id, now, "comment", actor_user_id=head_id,
+                    data={"text": message.text, "media": message.has_media},
+                    chat_id=message.chat_id, message_id=message.message_id,
+                )
 
     async def relay_to_group(self, row: IssueRow, user_id: int, message: Relay) -> None:
-        """The resident's answer goes back into the thread, signed "resident" and the place."""
+        """The resident's answer goes back into the thread, signed "resident" and the place
+        (within the per-minute cap, see ``_pass_on``)."""
         if row.reporter_user_id != user_id:
             if await self.roster.roles_in(row.grid_key, user_id):
                 raise UserError("relay.head_in_group", number=row.id)
@@ -157,34 +207,81 @@ class ResidentService:
         signed = t(lang, "relay.from_resident", number=row.id,
                    place=place_label(lang, row.building, row.unit), text=message.text)
         async with self.store.transaction() as conn:
-            await self._carry(conn, row.card_chat_id, message, signed, now, row.id,
-                              row.card_message_id, row.card_thread_id)
+            if await _relayed_before_in(conn, row.id, message):
+                return  # the same update, processed again after a restart
+            leg = _Leg("relay_to_group", row.card_chat_id, row.card_message_id,
+                       row.card_thread_id, "relay.slow_down",
+                       await self.issues.notices.language(conn, user_id), None)
+            passed, data = await self._pass_on(conn, row, user_id, message, leg, signed, now)
             await issues.add_event(
-                conn, row.id, now, "relay_to_group", actor_user_id=user_id,
-                data={"text": message.text, "media": message.has_media},
+                conn, row.id, now, "relay_to_group" if passed else "relay_to_group_held",
+                actor_user_id=user_id, data=data,
                 chat_id=message.chat_id, message_id=message.message_id,
             )
 
+    async def _pass_on(
+        self, conn: Any, row: IssueRow, sender: int, message: Relay, leg: _Leg, signed: str,
+        now: str,
+    ) -> tuple[bool, dict[str, Any]]:
+        """Relay a message unless this direction of the issue is past its cap for the minute;
+        past it the message is only kept on the issue (nothing is lost: /show lists it) and
+        the sender hears why, once a minute. A burst of texts becomes one message.
+
+        Says whether it was passed on, and the data of the event that records it."""
+        since = iso(parse_iso(now) - RELAY_WINDOW)
+        relayed, told, last_sender = await _relay_window_in(conn, row.id, leg.event, sender,
+                                                            since)
+        data: dict[str, Any] = {"text": message.text, "media": message.has_media}
+        if relayed < self.config.relay_per_minute:
+            # A line from the same sender as the one before needs no second signature.
+            line = message.text if last_sender == sender else signed
+            await self._carry(conn, leg, message, signed, line, now, row.id)
+            return True, data
+        if not told:
+            data["told"] = True
+            note: dict[str, Any] = {
+                "chat_id": message.chat_id,
+                "text": t(leg.note_language, leg.note_key, number=row.id),
+                "reply_parameters": {"message_id": message.message_id,
+                                     "allow_sending_without_reply": True},
+            }
+            if leg.note_thread is not None:
+                note["message_thread_id"] = leg.note_thread
+            await outbox.enqueue_call(
+                conn, message.chat_id, "sendMessage", note, now,
+                dedup_key=f"relay-held:{message.chat_id}:{message.message_id}",
+                issue_id=row.id,
+            )
+        return False, data
+
     async def _carry(
-        self, conn: Any, to_chat: int, message: Relay, signed: str, now: str, issue_id: int,
-        reply_to: int | None, thread_id: int | None,
+        self, conn: Any, leg: _Leg, message: Relay, signed: str, line: str, now: str,
+        issue_id: int,
     ) -> None:
-        payload: dict[str, Any] = {"chat_id": to_chat}
+        """Queue the relay. A text joins the one still waiting in this direction when it
+        fits; photos and voice are copied, which cannot be merged."""
+        merge_key = f"relay:{issue_id}:{leg.event}"
+        if not message.has_media and await outbox.append_text_in(
+            conn, merge_key, line, lambda text: utf16_len(text) <= TEXT_LIMIT
+        ):
+            return
+        payload: dict[str, Any] = {"chat_id": leg.to_chat}
         if message.has_media:
             method = "copyMessage"
             payload.update(from_chat_id=message.chat_id, message_id=message.message_id,
-                           caption=signed[:1024])
+                           caption=clip(signed, CAPTION_LIMIT))
         else:
             method = "sendMessage"
-            payload["text"] = signed[:4096]
-        if reply_to is not None:
-            payload["reply_parameters"] = {"message_id": reply_to,
+            payload["text"] = clip(signed, TEXT_LIMIT)
+        if leg.reply_to is not None:
+            payload["reply_parameters"] = {"message_id": leg.reply_to,
                                            "allow_sending_without_reply": True}
-        if thread_id is not None:
-            payload["message_thread_id"] = thread_id
+        if leg.thread_id is not None:
+            payload["message_thread_id"] = leg.thread_id
         await outbox.enqueue_call(
-            conn, to_chat, method, payload, now,
+            conn, leg.to_chat, method, payload, now,
             dedup_key=f"relay:{message.chat_id}:{message.message_id}", issue_id=issue_id,
+            klass=outbox.LOW, merge_key=merge_key,
         )
 
     async def verify(self, issue_id: int, user_id: int, answer: str) -> IssueRow:
@@ -232,7 +329,7 @@ class ResidentService:
                  if row.card_message_id else None,
                  "message_thread_id": row.card_thread_id},
                 iso(self.clock.now()), dedup_key=f"reopened:{row.id}:{row.updated_at}",
-                issue_id=row.id,
+                issue_id=row.id, klass=await outbox.issue_class_in(conn, row.id),
             )
 
     async def _ask_coordinators(self, row: IssueRow) -> None:
@@ -269,6 +366,53 @@ class ResidentService:
                 continue
             closed += 1
         return closed
+
+
+def _unlink_inside(root: Path, path: str) -> int:
+    """Remove ``root/path`` if it lies under ``root`` (a draft names its files itself)."""
+    target = root / path
+    if root.resolve() not in target.resolve().parents:
+        log.warning("draft file outside media_dir ignored: %s", path)
+        return 0
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        return 0
+    return 1
+
+
+async def _relayed_before_in(conn: Any, issue_id: int, message: Relay) -> bool:
+    """Whether this message was already relayed, held or recorded as a comment: a text
+    merged into a waiting relay has no outbox row of its own to deduplicate a replay."""
+    async with conn.execute(
+        """SELECT 1 FROM events WHERE issue_id = ? AND chat_id = ? AND message_id = ?
+             AND type IN ('relay_to_group', 'relay_to_group_held', 'relay_to_resident',
+                          'relay_to_resident_held', 'comment')
+           LIMIT 1""",
+        (issue_id, message.chat_id, message.message_id),
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+async def _relay_window_in(
+    conn: Any, issue_id: int, event: str, sender: int, since: str
+) -> tuple[int, bool, int | None]:
+    """For one direction of an issue: messages relayed since ``since``, whether the sender
+    was told of the cap since then, and who sent the last message relayed."""
+    async with conn.execute(
+        """SELECT
+             (SELECT COUNT(*) FROM events
+              WHERE issue_id = :issue AND type = :event AND at > :since),
+             EXISTS (SELECT 1 FROM events
+                     WHERE issue_id = :issue AND type = :held AND at > :since
+                       AND actor_user_id = :sender AND json_extract(data, '$.told')),
+             (SELECT actor_user_id FROM events
+              WHERE issue_id = :issue AND type = :event ORDER BY id DESC LIMIT 1)""",
+        {"issue": issue_id, "event": event, "held": f"{event}_held", "sender": sender,
+         "since": since},
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]), bool(row[1]), row[2]
 
 
 def _closest(roles: frozenset[Role]) -> Role:
