@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from bot.domain.times import iso as iso
+from bot.domain.times import parse_iso as parse_iso
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -29,15 +32,6 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self._offset += delta
-
-
-def iso(moment: datetime) -> str:
-    """The one text form stored in the database: UTC, microseconds, sortable."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 def as_timedelta(value: float | timedelta) -> timedelta:

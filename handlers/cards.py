@@ -18,6 +18,7 @@ from bot.i18n import t
 from bot.services import messages
 from bot.services.hub import Services
 from bot.views.html_text import cut_html, escape_within, utf16_len
+from bot.views.place import place_label
 from handlers.common import user_language
 from handlers.context import Ctx
 
@@ -36,14 +37,6 @@ def button(text: str, data: str) -> dict[str, str]:
     return {"text": text, "callback_data": data}
 
 
-def place_text(services: Services, lang: str, building: str, unit: str) -> str:
-    if building and unit:
-        return t(lang, "place.building_unit", building=building, unit=unit)
-    if building:
-        return t(lang, "place.building", building=building)
-    return t(lang, "place.unknown")
-
-
 async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str, Any]]:
     """The card as the group reads it now: number, category, place, who, state, buttons."""
     lang = services.config.language
@@ -55,9 +48,9 @@ async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str,
         f"<b>#{row.id} {html.escape(category.label(lang))}</b>"
         f" · {t(lang, f'priority.{row.priority}')}",
         t(lang, "card.place", grid=html.escape(grid.name if grid else row.grid_key),
-          place=html.escape(place_text(services, lang, row.building, row.unit))),
+          place=html.escape(place_label(lang, row.place))),
     ]
-    if row.reporter_kind == "resident":
+    if row.by_resident:
         lines.append(t(lang, "card.reporter_resident"))
     else:
         lines.append(t(lang, "card.reporter", name=html.escape(row.reporter_name or "")))
@@ -67,7 +60,8 @@ async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str,
             lang, "relay.coordinator")
         lines.append(t(lang, "card.assignee", mention=mention_html(row.assignee_user_id, name),
                        role=role))
-        why = await services.issues.fell_back(row.id) if row.status == "assigned" else None
+        why = (await services.issues.fell_back(row.id) if row.status is Status.ASSIGNED
+               else None)
         if why is not None:
             key = "card.fell_back" if why == "vacant" else "card.fell_back_place"
             lines.append(t(lang, key, wanted=t(lang, f"role.{row.wanted_role}")))
@@ -80,9 +74,9 @@ async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str,
     if attached:
         tail.append("📎 " + " · ".join(attached))
     status_line = t(lang, "card.status", status=t(lang, f"status.{row.status}"))
-    if row.status == "rejected" and row.reject_reason:
+    if row.status is Status.REJECTED and row.reject_reason:
         status_line += " · " + html.escape(row.reject_reason[:200])
-    if row.status == "referred" and row.department:
+    if row.status is Status.REFERRED and row.department:
         status_line += " · " + html.escape(row.department[:200])
     tail.append(status_line)
     # Names and places are short; the quote takes what is left, measured after escaping.
@@ -91,7 +85,7 @@ async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str,
     if text:
         room = CARD_LIMIT - utf16_len("\n".join([*lines, *tail])) - utf16_len("\n📝 ")
         lines.append("📝 " + escape_within(text, min(room, TEXT_LIMIT)))
-    return "\n".join([*lines, *tail]), keyboard(lang, row.id, Status(row.status))
+    return "\n".join([*lines, *tail]), keyboard(lang, row.id, row.status)
 
 
 def keyboard(lang: str, issue_id: int, status: Status) -> dict[str, Any]:

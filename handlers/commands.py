@@ -20,7 +20,8 @@ from bot.i18n import LANGUAGES, t
 from bot.services import messages
 from bot.services.hub import Services
 from bot.views.html_text import escape_within
-from handlers.cards import place_text, render_card
+from bot.views.place import place_label
+from handlers.cards import render_card
 from handlers.common import chat_language, display_name, reply, reply_key
 from handlers.context import Ctx
 
@@ -113,7 +114,7 @@ async def cmd_show(update: Update, ctx: Ctx) -> None:
     lang = chat_language(ctx, update)
     card, _ = await render_card(services, number)
     lines = [card, "", t(lang, "show.history")]
-    anonymous = row.reporter_user_id if row.reporter_kind == "resident" else None
+    anonymous = row.reporter_user_id if row.by_resident else None
     for event in await services.issues.history(number):
         if event.actor_user_id is None:
             who = t(lang, "show.system")
@@ -159,14 +160,14 @@ async def cmd_open(update: Update, ctx: Ctx) -> None:
     for row in rows:
         who = (await services.roster.name_of(row.grid_key, row.assignee_user_id)
                if row.assignee_user_id else t(lang, "open.nobody"))
-        age = (now - parse_iso(row.created_at)).days
+        age = (now - row.created_at).days
         lines.append(t(
             lang, "open.line", number=row.id,
             category=html.escape(services.issues.category(row.category).label(lang)),
-            place=html.escape(place_text(services, lang, row.building, row.unit)),
+            place=html.escape(place_label(lang, row.place)),
             who=html.escape(who),
             status=t(lang, f"status.{row.status}"), days=age,
-        ) + (t(lang, "open.overdue") if row.due_at and parse_iso(row.due_at) < now else ""))
+        ) + (t(lang, "open.overdue") if row.overdue(now) else ""))
     for i, chunk in enumerate(messages.split_message(lines)):
         await reply(update, ctx, chunk, part=i, html=True)
 

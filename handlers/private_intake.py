@@ -32,11 +32,10 @@ from bot.i18n import t
 from bot.media import MediaRejected, reencode_image, store_bytes
 from bot.services.issues import IncomingMedia
 from bot.services.messages import split_message
-from bot.services.residents import place_label
+from bot.views.place import place_label
 from handlers.common import display_name, reply, user_language
 from handlers.context import Ctx
 from handlers.group_intake import seconds
-from storage import grids
 
 PLACE, COLLECT, CATEGORY, CONFIRM = "place", "collect", "category", "confirm"
 MAX_TEXT = 4000
@@ -108,7 +107,7 @@ async def on_start(update: Update, ctx: Ctx) -> str | int:
             lang = user_language(ctx, user)
             await _say(update, ctx, "resident.welcome_place",
                        grid=html.escape(grid.name if grid else grid_key),
-                       place=place_label(lang, place.building, place.unit))
+                       place=place_label(lang, place))
             return COLLECT
     return await _ask_place(update, ctx)
 
@@ -146,11 +145,12 @@ async def _grid_buttons(update: Update, ctx: Ctx, key: str) -> None:
 
 async def _place_buttons(update: Update, ctx: Ctx, grid_key: str) -> None:
     lang = user_language(ctx, update.effective_user)
-    places = await grids.known_places(ctx.services.store, grid_key)
+    places = await ctx.services.roster.known_places(grid_key)
     rows: list[list[tuple[str, str]]] = []
     row: list[tuple[str, str]] = []
     for building, unit in places:
-        row.append((place_label(lang, building, unit), f"rpt:p:{Place(building, unit).label()}"))
+        place = Place(building, unit)
+        row.append((place_label(lang, place), f"rpt:p:{place.label()}"))
         if len(row) == 2:
             rows.append(row)
             row = []
@@ -205,7 +205,7 @@ async def _placed(update: Update, ctx: Ctx, place: Place) -> str:
         return PLACE
     lang = user_language(ctx, update.effective_user)
     await _say(update, ctx, "resident.describe",
-               place=place_label(lang, place.building, place.unit))
+               place=place_label(lang, place))
     if _has_content(draft):
         return await _ask_category(update, ctx)
     return COLLECT
@@ -372,7 +372,7 @@ async def on_category(update: Update, ctx: Ctx) -> str | int:
              [(t(lang, "button.change_category"), "rpt:next"),
               (t(lang, "button.cancel"), "rpt:cancel")]]),
         grid=html.escape(grid.name if grid else draft["grid"]),
-        place=place_label(lang, draft.get("building", ""), draft.get("unit", "")),
+        place=place_label(lang, Place(draft.get("building", ""), draft.get("unit", ""))),
         category=category.label(lang), text=html.escape(draft.get("text", "")[:500]) or "—",
         photos=sum(m["kind"] == "photo" for m in media),
         voices=sum(m["kind"] == "voice" for m in media),
@@ -503,7 +503,7 @@ async def cmd_my(update: Update, ctx: Ctx) -> None:
     for row in rows:
         lines.append(t(lang, "my.line", number=row.id,
                        category=html.escape(services.issues.category(row.category).label(lang)),
-                       place=place_label(lang, row.building, row.unit),
+                       place=place_label(lang, row.place),
                        status=t(lang, f"status.{row.status}")))
     for i, chunk in enumerate(split_message(lines)):
         await reply(update, ctx, chunk, part=i, html=True, quote=False)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
 
-from bot.domain.model import ReporterKind
 from bot.services.issues import IncomingMedia
 from bot.services.residents import Relay
 from handlers.context import Ctx
@@ -41,7 +40,7 @@ async def on_group_reply(update: Update, ctx: Ctx) -> None:
         row, user.id, _relay(message), tuple(
             IncomingMedia(m.kind, m.file_id, m.file_unique_id, m.file_size) for m in photos
         ),
-        to_resident=row.reporter_kind == ReporterKind.RESIDENT.value,
+        to_resident=row.by_resident,
     )
     services.wake_outbox()
     services.wake_media()

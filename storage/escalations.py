@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import aiosqlite
 
+from bot.domain.issue import Issue
 from storage.db import Store
-from storage.issues import IssueRow, issue_from_row
+from storage.issues import issue_from_row
 
 
-async def unclaimed_due(store: Store, now: str, limit: int = 200) -> list[IssueRow]:
+async def unclaimed_due(store: Store, now: str, limit: int = 200) -> list[Issue]:
     """Open or assigned items whose acknowledge window has passed, oldest deadline first."""
     rows = await store.fetchall(
         """SELECT * FROM issues WHERE ack_due_at IS NOT NULL AND ack_due_at <= ?

@@ -4,56 +4,81 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import aiosqlite
 
+from bot.domain.issue import Event, Issue
+from bot.domain.model import Kind, Place, Priority, ReporterKind, Role, Status
+from bot.domain.times import iso, parse_iso
 from storage.db import Row, Store
 
-
-@dataclass(frozen=True)
-class IssueRow:
-    id: int
-    grid_key: str
-    building: str
-    unit: str
-    category: str
-    kind: str
-    priority: str
-    status: str
-    reporter_kind: str
-    reporter_user_id: int | None
-    reporter_name: str | None
-    assignee_user_id: int | None
-    assignee_role: str | None
-    wanted_role: str
-    department: str | None
-    reject_reason: str | None
-    text: str
-    latitude: float | None
-    longitude: float | None
-    source_chat_id: int | None
-    source_message_id: int | None
-    source_thread_id: int | None
-    media_group_id: str | None
-    card_chat_id: int | None
-    card_message_id: int | None
-    card_thread_id: int | None
-    created_at: str
-    updated_at: str
-    claimed_at: str | None
-    resolved_at: str | None
-    closed_at: str | None
-    verified: int | None
-    ack_due_at: str | None
-    due_at: str | None
+# The issues table's columns; rows become domain ``Issue`` values here, at the edge.
+_FIELDS = (
+    "id", "grid_key", "building", "unit", "category", "kind", "priority", "status",
+    "reporter_kind", "reporter_user_id", "reporter_name", "assignee_user_id", "assignee_role",
+    "wanted_role", "department", "reject_reason", "text", "latitude", "longitude",
+    "source_chat_id", "source_message_id", "source_thread_id", "media_group_id",
+    "card_chat_id", "card_message_id", "card_thread_id", "created_at", "updated_at",
+    "claimed_at", "resolved_at", "closed_at", "verified", "ack_due_at", "due_at",
+)
+_TIMES = ("created_at", "updated_at", "claimed_at", "resolved_at", "closed_at", "ack_due_at",
+          "due_at")
 
 
-_FIELDS = tuple(IssueRow.__dataclass_fields__)
+def _when(text: str | None) -> datetime | None:
+    return parse_iso(text) if text is not None else None
 
 
-def issue_from_row(row: Row) -> IssueRow:
-    return IssueRow(*(row[f] for f in _FIELDS))
+def issue_from_row(row: Row) -> Issue:
+    return Issue(
+        id=row["id"], grid_key=row["grid_key"], place=Place(row["building"], row["unit"]),
+        category=row["category"], kind=Kind(row["kind"]), priority=Priority(row["priority"]),
+        status=Status(row["status"]), reporter_kind=ReporterKind(row["reporter_kind"]),
+        reporter_user_id=row["reporter_user_id"], reporter_name=row["reporter_name"],
+        assignee_user_id=row["assignee_user_id"],
+        assignee_role=Role(row["assignee_role"]) if row["assignee_role"] else None,
+        wanted_role=Role(row["wanted_role"]), department=row["department"],
+        reject_reason=row["reject_reason"], text=row["text"], latitude=row["latitude"],
+        longitude=row["longitude"], source_chat_id=row["source_chat_id"],
+        source_message_id=row["source_message_id"], source_thread_id=row["source_thread_id"],
+        media_group_id=row["media_group_id"], card_chat_id=row["card_chat_id"],
+        card_message_id=row["card_message_id"], card_thread_id=row["card_thread_id"],
+        created_at=parse_iso(row["created_at"]), updated_at=parse_iso(row["updated_at"]),
+        claimed_at=_when(row["claimed_at"]), resolved_at=_when(row["resolved_at"]),
+        closed_at=_when(row["closed_at"]),
+        verified=None if row["verified"] is None else bool(row["verified"]),
+        ack_due_at=_when(row["ack_due_at"]), due_at=_when(row["due_at"]),
+    )
+
+
+def _columns(issue: Issue) -> dict[str, Any]:
+    """The issue as column values (the inverse of ``issue_from_row``)."""
+    values: dict[str, Any] = {}
+    for name in _FIELDS:
+        if name in ("building", "unit"):
+            values[name] = getattr(issue.place, name)
+            continue
+        value = getattr(issue, name)
+        if name in _TIMES:
+            value = iso(value) if value is not None else None
+        elif name == "verified":
+            value = None if value is None else int(value)
+        elif isinstance(value, StrEnum):
+            value = value.value
+        values[name] = value
+    return values
+
+
+async def save_in(conn: aiosqlite.Connection, before: Issue, after: Issue) -> None:
+    """Write what a decision changed (only those columns: a card id set meanwhile by the
+    sender is not overwritten with a stale value)."""
+    old, new = _columns(before), _columns(after)
+    changed = {k: v for k, v in new.items() if old[k] != v}
+    if changed:
+        await update_issue(conn, after.id, changed)
 
 
 @dataclass(frozen=True)
@@ -117,14 +142,14 @@ async def update_issue(conn: aiosqlite.Connection, issue_id: int, values: dict[s
     )
 
 
-async def get_in(conn: aiosqlite.Connection, issue_id: int) -> IssueRow | None:
+async def get_in(conn: aiosqlite.Connection, issue_id: int) -> Issue | None:
     """Read inside an open transaction (the store lock is already held)."""
     async with conn.execute("SELECT * FROM issues WHERE id = ?", (issue_id,)) as cur:
         row = await cur.fetchone()
     return issue_from_row(row) if row else None
 
 
-async def get(store: Store, issue_id: int) -> IssueRow | None:
+async def get(store: Store, issue_id: int) -> Issue | None:
     row = await store.fetchone("SELECT * FROM issues WHERE id = ?", (issue_id,))
     return issue_from_row(row) if row else None
 
@@ -149,7 +174,7 @@ async def by_album_in(conn: aiosqlite.Connection, chat_id: int, media_group_id: 
     return int(row[0]) if row else None
 
 
-async def by_card(store: Store, chat_id: int, message_id: int) -> IssueRow | None:
+async def by_card(store: Store, chat_id: int, message_id: int) -> Issue | None:
     row = await store.fetchone(
         "SELECT * FROM issues WHERE card_chat_id = ? AND card_message_id = ?",
         (chat_id, message_id),
@@ -218,6 +243,19 @@ async def add_event(
     )
 
 
+async def record_in(
+    conn: aiosqlite.Connection, issue_id: int, at: str, event: Event, *,
+    chat_id: int | None = None, message_id: int | None = None,
+) -> None:
+    """Append a decision's event to the log."""
+    await add_event(
+        conn, issue_id, at, event.type, actor_user_id=event.actor_user_id,
+        from_status=event.from_status.value if event.from_status else None,
+        to_status=event.to_status.value if event.to_status else None, data=event.data,
+        chat_id=chat_id, message_id=message_id,
+    )
+
+
 async def has_update_in(conn: aiosqlite.Connection, issue_id: int, update_id: int) -> bool:
     """Whether this Telegram update already changed the issue (it is being replayed)."""
     async with conn.execute(
@@ -279,7 +317,7 @@ async def set_media(store: Store, media_id: int, values: dict[str, Any]) -> None
         )
 
 
-async def unresolved_in_grid(store: Store, grid_key: str, limit: int = 1000) -> list[IssueRow]:
+async def unresolved_in_grid(store: Store, grid_key: str, limit: int = 1000) -> list[Issue]:
     rows = await store.fetchall(
         """SELECT * FROM issues WHERE grid_key = ?
              AND status NOT IN ('closed', 'rejected')
@@ -289,7 +327,7 @@ async def unresolved_in_grid(store: Store, grid_key: str, limit: int = 1000) -> 
     return [issue_from_row(r) for r in rows]
 
 
-async def reported_by(store: Store, user_id: int, limit: int = 50) -> list[IssueRow]:
+async def reported_by(store: Store, user_id: int, limit: int = 50) -> list[Issue]:
     """A reporter's own issues, newest first (a resident sees only these)."""
     rows = await store.fetchall(
         "SELECT * FROM issues WHERE reporter_user_id = ? ORDER BY id DESC LIMIT ?",
@@ -298,7 +336,7 @@ async def reported_by(store: Store, user_id: int, limit: int = 50) -> list[Issue
     return [issue_from_row(r) for r in rows]
 
 
-async def resolved_before(store: Store, cutoff: str) -> list[IssueRow]:
+async def resolved_before(store: Store, cutoff: str) -> list[Issue]:
     """Residents' resolved issues still unanswered at the cutoff (a head's own report is
     verified on its card by the reporter or a coordinator, with no deadline)."""
     rows = await store.fetchall(
@@ -309,7 +347,7 @@ async def resolved_before(store: Store, cutoff: str) -> list[IssueRow]:
     return [issue_from_row(r) for r in rows]
 
 
-async def without_card(store: Store) -> list[IssueRow]:
+async def without_card(store: Store) -> list[Issue]:
     """Issues whose card was never asked for (an album cut short by a crash)."""
     rows = await store.fetchall(
         """SELECT i.* FROM issues i

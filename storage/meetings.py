@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.domain.issue import Issue
 from storage.db import Store
-from storage.issues import IssueRow, issue_from_row
+from storage.issues import issue_from_row
 
 # Statuses that end an issue: it leaves the unresolved list and enters "closed since".
 _DONE = ("closed", "rejected")
@@ -97,7 +98,7 @@ async def outbox_has(store: Store, dedup_key: str) -> bool:
     return row is not None
 
 
-async def closed_between(store: Store, grid_key: str, start: str, end: str) -> list[IssueRow]:
+async def closed_between(store: Store, grid_key: str, start: str, end: str) -> list[Issue]:
     """Items closed or rejected in (start, end], for review at the meeting."""
     rows = await store.fetchall(
         """SELECT * FROM issues
@@ -108,7 +109,7 @@ async def closed_between(store: Store, grid_key: str, start: str, end: str) -> l
     return [issue_from_row(r) for r in rows]
 
 
-async def created_between(store: Store, grid_key: str, start: str, end: str) -> list[IssueRow]:
+async def created_between(store: Store, grid_key: str, start: str, end: str) -> list[Issue]:
     """Items reported in (start, end], whatever their state now."""
     rows = await store.fetchall(
         """SELECT * FROM issues
@@ -119,7 +120,7 @@ async def created_between(store: Store, grid_key: str, start: str, end: str) -> 
     return [issue_from_row(r) for r in rows]
 
 
-async def unresolved_by(store: Store, grid_key: str, end: str) -> list[IssueRow]:
+async def unresolved_by(store: Store, grid_key: str, end: str) -> list[Issue]:
     """Items not closed or rejected that exist by ``end``, oldest first."""
     rows = await store.fetchall(
         """SELECT * FROM issues

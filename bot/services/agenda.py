@@ -27,8 +27,9 @@ from bot.clock import Clock, iso, parse_iso
 from bot.config import Config
 from bot.domain.classify import without_hashtag
 from bot.domain.deadlines import is_overdue, resolution_due
+from bot.domain.issue import Issue
 from bot.domain.meetings import last_meeting, next_meeting
-from bot.domain.model import Kind, Priority
+from bot.domain.model import Kind
 from bot.errors import UserError
 from bot.i18n import language_for, t
 from bot.images import MAX_TILES, contact_sheet
@@ -39,7 +40,6 @@ from bot.services.roster import RosterService
 from storage import issues, meetings, outbox
 from storage.db import Store
 from storage.grids import GridRow
-from storage.issues import IssueRow
 
 log = logging.getLogger(__name__)
 
@@ -208,14 +208,13 @@ class AgendaService:
 
         unresolved = []
         for row in open_rows:
-            created = parse_iso(row.created_at)
-            due = (parse_iso(row.due_at) if row.due_at
-                   else resolution_due(created, Priority(row.priority), tz))
+            created = row.created_at
+            due = row.due_at or resolution_due(created, row.priority, tz)
             unresolved.append(AgendaItem(
                 **self._basics(row), assignee=await who(row.assignee_user_id),
                 age_days=max((now - created).days, 0), overdue=is_overdue(due, now),
                 # Earlier agendas scheduled at or after its creation listed it.
-                meeting_no=1 + len(listed) - bisect_left(listed, row.created_at),
+                meeting_no=1 + len(listed) - bisect_left(listed, iso(row.created_at)),
                 decision=decisions.get(row.id), photo=photos.get(row.id),
             ))
         by_kind = {f.kind: f for f in figures}
@@ -241,10 +240,10 @@ class AgendaService:
         )
 
     @staticmethod
-    def _basics(row: IssueRow) -> dict[str, Any]:
+    def _basics(row: Issue) -> dict[str, Any]:
         return {
             "number": row.id, "category": row.category, "kind": row.kind,
-            "building": row.building, "unit": row.unit, "status": row.status,
+            "building": row.place.building, "unit": row.place.unit, "status": row.status,
             "priority": row.priority, "excerpt": _excerpt(row.text, EXCERPT_CHARS),
         }
 

@@ -9,7 +9,8 @@ from datetime import datetime
 from bot.clock import Clock, iso
 from bot.config import Config
 from bot.domain.deadlines import ACK_WINDOWS
-from bot.domain.model import Place, Priority, Role, Status
+from bot.domain.issue import Issue
+from bot.domain.model import Status
 from bot.domain.routing import escalate
 from bot.i18n import t
 from bot.services.issues import IssueService
@@ -17,7 +18,6 @@ from bot.services.messages import mention
 from bot.services.roster import RosterService
 from storage import escalations, issues, outbox
 from storage.db import Store
-from storage.issues import IssueRow
 
 
 class EscalationService:
@@ -38,13 +38,13 @@ class EscalationService:
             done += await self._climb(row, moment)
         return done
 
-    async def _climb(self, row: IssueRow, now: datetime) -> int:
+    async def _climb(self, row: Issue, now: datetime) -> int:
         heads = await self.roster.heads(row.grid_key)
         current = next((h for h in heads if h.user_id == row.assignee_user_id), None)
-        place = Place(row.building, row.unit) if row.building else None
-        higher = escalate(current, Role(row.wanted_role), place, heads)
+        place = row.place if row.place.building else None
+        higher = escalate(current, row.wanted_role, place, heads)
         stamp = iso(now)
-        window = ACK_WINDOWS[Priority(row.priority)]
+        window = ACK_WINDOWS[row.priority]
         async with self.store.transaction() as conn:
             fresh = await issues.get_in(conn, row.id)
             # Claimed or changed since the query: nothing to do.
@@ -63,9 +63,9 @@ class EscalationService:
             }
             status = row.status
             if higher is not None:
-                status = Status.ASSIGNED.value
+                status = Status.ASSIGNED
                 values.update(assignee_user_id=higher.user_id, assignee_role=higher.role.value,
-                              status=status)
+                              status=status.value)
             await issues.update_issue(conn, row.id, values)
             await issues.add_event(
                 conn, row.id, stamp, "escalated", from_status=row.status, to_status=status,
@@ -78,7 +78,7 @@ class EscalationService:
             if higher is not None:
                 lang = self.config.language
                 text = t(lang, "escalation.climbed", number=row.id,
-                         window=t(lang, f"escalation.window_{Priority(row.priority).value}"),
+                         window=t(lang, f"escalation.window_{row.priority.value}"),
                          mention=mention(higher.user_id, higher.name),
                          role=t(lang, f"role.{higher.role.value}"))
                 payload: dict[str, object] = {

@@ -7,13 +7,14 @@ card without its change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.clock import Clock, iso, parse_iso
+from bot.clock import Clock, iso
 from bot.config import Config
 from bot.domain.classify import Classification, classify
 from bot.domain.deadlines import ACK_WINDOWS, resolution_due
+from bot.domain.issue import Assignee, Issue, Refused, decide
 from bot.domain.lifecycle import Action, Actor, IllegalTransition, allowed, refusal_key, transition
 from bot.domain.model import Category, Place, Priority, ReporterKind, Role, Status, category_by_key
 from bot.domain.routing import Head, route
@@ -23,7 +24,6 @@ from bot.services.notices import ReporterNotices
 from bot.services.roster import RosterService
 from storage import issues, outbox, people
 from storage.db import Store
-from storage.issues import IssueRow
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class IssueService:
     def category(self, key: str) -> Category:
         return category_by_key(self.categories, key)
 
-    async def get(self, issue_id: int) -> IssueRow:
+    async def get(self, issue_id: int) -> Issue:
         row = await issues.get(self.store, issue_id)
         if row is None:
             raise UserError("issue.not_found", number=issue_id)
@@ -250,7 +250,7 @@ class IssueService:
             )
             return issue_id
 
-    async def actor(self, row: IssueRow, user_id: int) -> Actor:
+    async def actor(self, row: Issue, user_id: int) -> Actor:
         return Actor(
             user_id=user_id,
             is_coordinator=self.roster.is_coordinator(user_id),
@@ -259,7 +259,7 @@ class IssueService:
             is_reporter=row.reporter_user_id == user_id,
         )
 
-    async def require_viewer(self, issue_id: int, user_id: int) -> IssueRow:
+    async def require_viewer(self, issue_id: int, user_id: int) -> Issue:
         """A head of the issue's grid or a coordinator; anyone else hears the same refusal
         whether or not the number exists, so numbers cannot be probed."""
         row = await issues.get(self.store, issue_id)
@@ -271,20 +271,23 @@ class IssueService:
             raise UserError("perm.not_head")
         return row
 
-    async def check(self, issue_id: int, action: Action, user_id: int) -> IssueRow:
+    async def check(self, issue_id: int, action: Action, user_id: int) -> Issue:
         """Refuse early (before showing a sub-menu) with the reason the user will read."""
+        row, _ = await self._checked(issue_id, action, user_id)
+        return row
+
+    async def _checked(self, issue_id: int, action: Action, user_id: int) -> tuple[Issue, Actor]:
         row = await self.get(issue_id)
         who = await self.actor(row, user_id)
-        status = Status(row.status)
-        if not allowed(who, action, status=status):
-            raise UserError(refusal_key(who, action, status=status), number=issue_id)
+        if not allowed(who, action, status=row.status):
+            raise UserError(refusal_key(who, action, status=row.status), number=issue_id)
         try:
-            transition(status, action)
+            transition(row.status, action)
         except IllegalTransition:
             raise UserError(
                 "lifecycle.illegal", number=issue_id, status=self._status_label(row.status),
             ) from None
-        return row
+        return row, who
 
     async def act(
         self,
@@ -300,9 +303,10 @@ class IssueService:
         chat_id: int | None = None,
         message_id: int | None = None,
         update_id: int | None = None,
-    ) -> IssueRow:
-        """A person's action: their right is checked first, then the change is applied."""
-        row = await self.check(issue_id, action, user_id)
+    ) -> Issue:
+        """A person's action: their right is checked first (before a sub-menu or a download
+        is wasted on it), then again with the change, where the issue cannot move meanwhile."""
+        row, who = await self._checked(issue_id, action, user_id)
         new_head: Head | None = None
         if action is Action.ASSIGN:
             new_head = await self._head(row.grid_key, target)
@@ -316,12 +320,13 @@ class IssueService:
         elif action is Action.REOPEN:
             new_head = await self._head(row.grid_key, row.assignee_user_id)
         attachment = None
-        if action is Action.RESOLVE and row.reporter_kind == ReporterKind.RESIDENT.value:
+        if action is Action.RESOLVE and row.by_resident:
             attachment = await self.notices.before_after(
                 issue_id, await self.notices.language_of(row.reporter_user_id)
             )
         return await self.apply(
-            issue_id, action, user_id, new_head=new_head, reason=reason,
+            issue_id, action, user_id, actor=who, new_head=new_head,
+            reason=reason,
             department=department, priority=priority, verified=verified,
             attachment=attachment, chat_id=chat_id, message_id=message_id, update_id=update_id,
         )
@@ -330,8 +335,9 @@ class IssueService:
         self,
         issue_id: int,
         action: Action,
-        actor: int | None,
+        by: int | None,
         *,
+        actor: Actor | None = None,
         new_head: Head | None = None,
         reason: str | None = None,
         department: str | None = None,
@@ -341,79 +347,50 @@ class IssueService:
         chat_id: int | None = None,
         message_id: int | None = None,
         update_id: int | None = None,
-    ) -> IssueRow:
-        """Apply a change whose right is settled (a person's checked press, or the bot's own
-        step: auto-close, escalation) with its event, card refresh and notices, atomically."""
-        now = iso(self.clock.now())
+    ) -> Issue:
+        """Apply a change with its event, card refresh and notices, atomically. The domain's
+        ``decide`` holds every rule; ``actor`` (a person's press) has its right checked there,
+        against the issue as it is inside the transaction; without one the change is the
+        bot's own step (auto-close) or a right settled before (a reporter's verification),
+        made in the name of ``by``."""
+        now = self.clock.now()
+        stamp = iso(now)
         async with self.store.transaction() as conn:
             current = await issues.get_in(conn, issue_id)
             if current is None:
                 raise UserError("issue.not_found", number=issue_id)
             if update_id is not None and await issues.has_update_in(conn, issue_id, update_id):
                 return current  # the same press, replayed after a crash: already done
+            to = None
+            if new_head is not None:
+                holds_role = await people.holds_role_in(
+                    conn, current.grid_key, new_head.user_id, new_head.role.value
+                )
+                to = Assignee(new_head.user_id, new_head.role if holds_role else None)
             try:
-                status = transition(Status(current.status), action)
+                updated, event = decide(
+                    current, action, now, self.config.tz, actor=actor, by=by, to=to,
+                    reason=reason, department=department, priority=priority, verified=verified,
+                )
+            except Refused as refused:
+                raise UserError(refused.key, number=issue_id) from None
             except IllegalTransition:
                 raise UserError(
                     "lifecycle.illegal", number=issue_id,
                     status=self._status_label(current.status),
                 ) from None
-            values: dict[str, Any] = {"status": status.value, "updated_at": now}
-            data: dict[str, Any] = {} if update_id is None else {"update": update_id}
-            if new_head is not None:
-                holds_role = await people.holds_role_in(
-                    conn, current.grid_key, new_head.user_id, new_head.role.value
-                )
-                values["assignee_user_id"] = new_head.user_id
-                values["assignee_role"] = new_head.role.value if holds_role else None
-                data["to"] = new_head.user_id
-            # The acknowledge clock runs while nobody has claimed the item (SPEC §4).
-            window = ACK_WINDOWS[priority or Priority(current.priority)]
-            if action in (Action.ASSIGN, Action.REOPEN):
-                values["ack_due_at"] = iso(self.clock.now() + window)
-            else:
-                values["ack_due_at"] = None
-            if priority is not None:
-                values["due_at"] = iso(resolution_due(
-                    parse_iso(current.created_at), priority, self.config.tz))
-            if action is Action.CLAIM:
-                values["claimed_at"] = now
-            elif action is Action.RESOLVE:
-                values["resolved_at"] = now
-            elif action is Action.CLOSE:
-                values["closed_at"] = now
-                values["verified"] = None if verified is None else int(verified)
-                if verified is not None:
-                    data["verified"] = verified
-            elif action is Action.REOPEN:
-                values["resolved_at"] = None
-                values["closed_at"] = None
-                values["verified"] = None
-            elif action is Action.REJECT:
-                values["reject_reason"] = reason or ""
-                values["closed_at"] = now
-                data["reason"] = reason or ""
-            elif action is Action.REFER:
-                values["department"] = department or ""
-                data["department"] = department or ""
-            if reason and action is not Action.REJECT:
-                data["note"] = reason
-            if priority is not None:
-                values["priority"] = priority.value
-            await issues.update_issue(conn, issue_id, values)
-            await issues.add_event(
-                conn, issue_id, now, action.value, actor_user_id=actor,
-                from_status=current.status, to_status=status.value, data=data,
-                chat_id=chat_id, message_id=message_id,
-            )
+            if update_id is not None:
+                event = replace(event, data={**event.data, "update": update_id})
+            await issues.save_in(conn, current, updated)
+            await issues.record_in(conn, issue_id, stamp, event, chat_id=chat_id,
+                                   message_id=message_id)
             if current.card_chat_id is not None:
-                await outbox.enqueue_card(conn, issue_id, current.card_chat_id, now)
-            if new_head is not None and new_head.user_id != actor and action is not Action.CLAIM:
-                await self.ping_in(conn, issue_id, new_head, now, f"{action.value}:{now}")
-            updated = await issues.get_in(conn, issue_id)
-            assert updated is not None
-            if current.reporter_kind == ReporterKind.RESIDENT.value:
-                await self.notices.status_changed(conn, updated, action, now, attachment)
+                await outbox.enqueue_card(conn, issue_id, current.card_chat_id, stamp)
+            who = event.actor_user_id
+            if new_head is not None and new_head.user_id != who and action is not Action.CLAIM:
+                await self.ping_in(conn, issue_id, new_head, stamp, f"{action.value}:{stamp}")
+            if current.by_resident:
+                await self.notices.status_changed(conn, updated, action, stamp, attachment)
         return updated
 
     async def refresh_card(self, issue_id: int) -> None:
@@ -432,7 +409,7 @@ class IssueService:
             return None
         return "vacant" if last.data.get("vacant", True) else "place"
 
-    async def unresolved(self, grid_key: str) -> list[IssueRow]:
+    async def unresolved(self, grid_key: str) -> list[Issue]:
         return await issues.unresolved_in_grid(self.store, grid_key)
 
     async def history(self, issue_id: int) -> list[issues.EventRow]:

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config
+from bot.domain.issue import Issue
 from bot.domain.lifecycle import Action
 from bot.i18n import language_for, t
 from bot.images import before_after
 from bot.media import store_bytes
 from storage import issues, outbox, people
 from storage.db import Store
-from storage.issues import IssueRow
 
 VERIFY_ANSWERS = ("fixed", "partly", "no", "unsure")
 
@@ -38,7 +38,7 @@ class ReporterNotices:
         return language_for(row["language"] if row else None, self.config.language)
 
     async def status_changed(
-        self, conn: Any, row: IssueRow, action: Action, now: str, attachment: str | None = None
+        self, conn: Any, row: Issue, action: Action, now: str, attachment: str | None = None
     ) -> None:
         if row.reporter_user_id is None:
             return

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.clock import Clock, iso, parse_iso
 from bot.config import Config
+from bot.domain.issue import Issue
 from bot.domain.lifecycle import Action
 from bot.domain.model import Place, ReporterKind, Role, Status
 from bot.domain.routing import escalate
@@ -25,19 +26,11 @@ from bot.services.issues import IncomingMedia, IssueService, Report
 from bot.services.messages import clip, mention, utf16_len
 from bot.services.notices import VERIFY_ANSWERS
 from bot.services.roster import RosterService
+from bot.views.place import place_label
 from storage import issues, outbox
 from storage.db import Store
-from storage.issues import IssueRow
 
 log = logging.getLogger(__name__)
-
-def place_label(language: str, building: str, unit: str) -> str:
-    if building and unit:
-        return t(language, "place.building_unit", building=building, unit=unit)
-    if building:
-        return t(language, "place.building", building=building)
-    return t(language, "place.unknown")
-
 
 @dataclass(frozen=True)
 class Relay:
@@ -140,10 +133,10 @@ class ResidentService:
         ))
         return result.issue_id
 
-    async def mine(self, user_id: int) -> list[IssueRow]:
+    async def mine(self, user_id: int) -> list[Issue]:
         return await issues.reported_by(self.store, user_id)
 
-    async def issue_of_message(self, chat_id: int, message_id: int) -> IssueRow | None:
+    async def issue_of_message(self, chat_id: int, message_id: int) -> Issue | None:
         """The issue a message is about: its card, or anything the bot sent about it."""
         row = await issues.by_card(self.store, chat_id, message_id)
         if row is not None:
@@ -152,7 +145,7 @@ class ResidentService:
         return await issues.get(self.store, issue_id) if issue_id is not None else None
 
     async def answer_in_group(
-        self, row: IssueRow, head_id: int, message: Relay, photos: tuple[IncomingMedia, ...],
+        self, row: Issue, head_id: int, message: Relay, photos: tuple[IncomingMedia, ...],
         *, to_resident: bool,
     ) -> None:
         """A head replied to an issue in the group: photos become its "after" pictures, and a
@@ -193,7 +186,7 @@ class ResidentService:
                     chat_id=message.chat_id, message_id=message.message_id,
                 )
 
-    async def relay_to_group(self, row: IssueRow, user_id: int, message: Relay) -> None:
+    async def relay_to_group(self, row: Issue, user_id: int, message: Relay) -> None:
         """The resident's answer goes back into the thread, signed "resident" and the place
         (within the per-minute cap, see ``_pass_on``)."""
         if row.reporter_user_id != user_id:
@@ -205,7 +198,7 @@ class ResidentService:
         now = iso(self.clock.now())
         lang = self.config.language
         signed = t(lang, "relay.from_resident", number=row.id,
-                   place=place_label(lang, row.building, row.unit), text=message.text)
+                   place=place_label(lang, row.place), text=message.text)
         async with self.store.transaction() as conn:
             if await _relayed_before_in(conn, row.id, message):
                 return  # the same update, processed again after a restart
@@ -220,7 +213,7 @@ class ResidentService:
             )
 
     async def _pass_on(
-        self, conn: Any, row: IssueRow, sender: int, message: Relay, leg: _Leg, signed: str,
+        self, conn: Any, row: Issue, sender: int, message: Relay, leg: _Leg, signed: str,
         now: str,
     ) -> tuple[bool, dict[str, Any]]:
         """Relay a message unless this direction of the issue is past its cap for the minute;
@@ -284,14 +277,14 @@ class ResidentService:
             klass=outbox.LOW, merge_key=merge_key,
         )
 
-    async def verify(self, issue_id: int, user_id: int, answer: str) -> IssueRow:
+    async def verify(self, issue_id: int, user_id: int, answer: str) -> Issue:
         """The reporter's answer to "fixed?" (SPEC §3)."""
         if answer not in VERIFY_ANSWERS:
             raise UserError("button.unknown")
         row = await self.issues.get(issue_id)
         if row.reporter_user_id != user_id:
             raise UserError("perm.reporter_only")
-        if row.status != Status.RESOLVED.value:
+        if row.status is not Status.RESOLVED:
             lang = await self.issues.notices.language_of(user_id)
             raise UserError("verify.already", number=issue_id,
                             status=t(lang, f"status.{row.status}"))
@@ -303,8 +296,8 @@ class ResidentService:
         # Partly or not fixed: reopen, and the item climbs one rung up the chain.
         heads = await self.roster.heads(row.grid_key)
         current = next((h for h in heads if h.user_id == row.assignee_user_id), None)
-        wanted = Place(row.building, row.unit) if row.building else None
-        higher = escalate(current, Role(row.wanted_role), wanted, heads)
+        wanted = row.place if row.place.building else None
+        higher = escalate(current, row.wanted_role, wanted, heads)
         reopened = await self.issues.apply(
             issue_id, Action.REOPEN, user_id, new_head=higher or current,
             reason=f"verify:{answer}",
@@ -312,7 +305,7 @@ class ResidentService:
         await self._nudge_group(reopened, answer)
         return reopened
 
-    async def _nudge_group(self, row: IssueRow, answer: str) -> None:
+    async def _nudge_group(self, row: Issue, answer: str) -> None:
         """A reopened item is said in the thread with a mention, so it is not missed."""
         if row.card_chat_id is None or row.assignee_user_id is None:
             return
@@ -332,7 +325,7 @@ class ResidentService:
                 issue_id=row.id, klass=await outbox.issue_class_in(conn, row.id),
             )
 
-    async def _ask_coordinators(self, row: IssueRow) -> None:
+    async def _ask_coordinators(self, row: Issue) -> None:
         lang = self.config.language
         now = iso(self.clock.now())
         markup = {"inline_keyboard": [[

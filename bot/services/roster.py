@@ -50,6 +50,10 @@ class RosterService:
     async def all_grids(self) -> list[GridRow]:
         return await grids.all_grids(self.store)
 
+    async def known_places(self, grid_key: str) -> list[tuple[str, str]]:
+        """(building, unit) pairs the grid knows from its heads and live posters, in order."""
+        return await grids.known_places(self.store, grid_key)
+
     async def heads(self, grid_key: str) -> list[Head]:
         return [
             Head(r.user_id, Role(r.role), r.name, _place_of(r))

@@ -1,0 +1,156 @@
+"""The issue (诉求/事件) as the domain sees it, and every rule of a change in one place.
+
+Storage turns rows into ``Issue`` at its edge; services hand ``decide`` an issue, an action
+and who acts, and store what comes back: the changed issue and the event that says why.
+``decide`` is pure (no clock, no database), so its rules are tested by driving it with any
+sequence of actions (tests/domain/test_issue_machine.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from typing import Any
+
+from bot.domain.deadlines import ACK_WINDOWS, resolution_due
+from bot.domain.lifecycle import Action, Actor, refusal, transition
+from bot.domain.model import Kind, Place, Priority, ReporterKind, Role, Status
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One issue with its place, people, state and clocks; immutable, compared by value."""
+
+    id: int
+    grid_key: str
+    place: Place
+    category: str
+    kind: Kind
+    priority: Priority
+    status: Status
+    reporter_kind: ReporterKind
+    reporter_user_id: int | None
+    reporter_name: str | None
+    assignee_user_id: int | None
+    assignee_role: Role | None
+    wanted_role: Role
+    department: str | None
+    reject_reason: str | None
+    text: str
+    latitude: float | None
+    longitude: float | None
+    source_chat_id: int | None
+    source_message_id: int | None
+    source_thread_id: int | None
+    media_group_id: str | None
+    card_chat_id: int | None
+    card_message_id: int | None
+    card_thread_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    verified: bool | None
+    ack_due_at: datetime | None
+    due_at: datetime | None
+
+    @property
+    def by_resident(self) -> bool:
+        return self.reporter_kind is ReporterKind.RESIDENT
+
+    @property
+    def unresolved(self) -> bool:
+        return self.status.unresolved
+
+    def overdue(self, now: datetime) -> bool:
+        """Past its resolution target and still not done (⏰ on lists and agendas)."""
+        return self.unresolved and self.due_at is not None and self.due_at < now
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """Who an action hands the issue to; ``role`` is None for someone holding no role in
+    the grid (a coordinator who claims)."""
+
+    user_id: int
+    role: Role | None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of the append-only log: what happened, who did it, the status change."""
+
+    type: str
+    actor_user_id: int | None
+    from_status: Status | None
+    to_status: Status | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Refused(Exception):
+    """The person may not do this (``key`` names why, as an i18n catalog key)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def decide(
+    issue: Issue,
+    action: Action,
+    now: datetime,
+    tz: tzinfo,
+    *,
+    actor: Actor | None = None,
+    by: int | None = None,
+    to: Assignee | None = None,
+    reason: str | None = None,
+    department: str | None = None,
+    priority: Priority | None = None,
+    verified: bool | None = None,
+) -> tuple[Issue, Event]:
+    """The issue after ``action`` and its event.
+
+    ``actor`` is the person whose right is checked; without one the step is the bot's own
+    (auto-close, escalation) or a right settled elsewhere (the reporter's answer to
+    "fixed?"), and ``by`` names who the event is from. Raises ``Refused`` when the actor
+    may not, ``IllegalTransition`` when the status has    no such move; either way nothing changed.
+    """
+    if actor is not None:
+        key = refusal(actor, action, status=issue.status)
+        if key is not None:
+            raise Refused(key)
+    status = transition(issue.status, action)
+    data: dict[str, Any] = {}
+    changes: dict[str, Any] = {"status": status, "updated_at": now}
+    if to is not None:
+        changes.update(assignee_user_id=to.user_id, assignee_role=to.role)
+        data["to"] = to.user_id
+    # The acknowledge clock runs while nobody has claimed the item (SPEC §4).
+    window = ACK_WINDOWS[priority or issue.priority]
+    changes["ack_due_at"] = now + window if action in (Action.ASSIGN, Action.REOPEN) else None
+    if priority is not None:
+        changes["priority"] = priority
+        changes["due_at"] = resolution_due(issue.created_at, priority, tz)
+    if action is Action.CLAIM:
+        changes["claimed_at"] = now
+    elif action is Action.RESOLVE:
+        changes["resolved_at"] = now
+    elif action is Action.CLOSE:
+        changes.update(closed_at=now, verified=verified)
+        if verified is not None:
+            data["verified"] = verified
+    elif action is Action.REOPEN:
+        changes.update(resolved_at=None, closed_at=None, verified=None)
+    elif action is Action.REJECT:
+        changes.update(reject_reason=reason or "", closed_at=now)
+        data["reason"] = reason or ""
+    elif action is Action.REFER:
+        changes["department"] = department or ""
+        data["department"] = department or ""
+    if reason and action is not Action.REJECT:
+        data["note"] = reason
+    who = by if by is not None else actor.user_id if actor is not None else None
+    event = Event(action.value, who, issue.status, status, data)
+    return replace(issue, **changes), event
