@@ -189,8 +189,10 @@ class ResidentService:
     async def relay_to_group(self, row: Issue, user_id: int, message: Relay) -> None:
         """The resident's answer goes back into the thread, signed "resident" and the place
         (within the per-minute cap, see ``_pass_on``)."""
-        if row.reporter_user_id != user_id:
-            if await self.roster.roles_in(row.grid_key, user_id):
+        if row.reporter_user_id != user_id or not row.by_resident:
+            # A head (even one who reported it) answers in the group, under their own name:
+            # signed "resident" here it would be passed off as a resident's word.
+            if await self.roster.roles_in(row.grid_key, user_id) or not row.by_resident:
                 raise UserError("relay.head_in_group", number=row.id)
             raise UserError("relay.not_yours")
         if row.card_chat_id is None:
