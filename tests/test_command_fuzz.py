@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.config import GRID_KEY_RE
 from bot.domain.args import (
     QrArgs,
     bind_args,
@@ -25,7 +24,7 @@ from bot.domain.args import (
     qr_args,
     show_args,
 )
-from bot.domain.model import Place, normalize_forms
+from bot.domain.model import GRID_KEY_RE, Place, normalize_forms
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services.agenda import DECISION_MAX

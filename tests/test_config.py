@@ -15,6 +15,7 @@ from bot.config import (
     check_config,
     load_config,
 )
+from bot.domain.model import DEFAULT_CATEGORIES, Kind, Place, Priority, Role
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 TOKEN = "987654321:AAH-real_looking_secret_value_1234567"
@@ -64,14 +65,15 @@ def test_example_file_loads() -> None:
     assert config.tz.key == "Asia/Shanghai"
     assert config.meeting_days == (9, 19, 29)
     assert config.meeting_time == "08:00"
-    assert config.care_places == ("3-2", "5")
+    assert config.care_places == (Place("3", "2"), Place("5"))
     (grid,) = config.grids
     assert grid.name == "松鹤社区第一网格"
     assert grid.chat_id is not None and grid.chat_id < 0
-    assert [head.role for head in grid.heads] == ["community", "police", "grid", "building", "unit"]
-    assert {head.role: head.place for head in grid.heads}["unit"] == "3-2"
-    assert {head.role: head.place for head in grid.heads}["building"] == "3"
-    assert config.categories == ()  # the domain's defaults apply
+    assert [head.role for head in grid.heads] == list(Role)
+    assert {head.role: head.place for head in grid.heads}[Role.UNIT] == Place("3", "2")
+    assert {head.role: head.place for head in grid.heads}[Role.BUILDING] == Place("3")
+    assert {head.role: head.place for head in grid.heads}[Role.GRID] == Place()
+    assert config.categories == DEFAULT_CATEGORIES  # the example lists none
 
 
 def test_example_documents_every_key() -> None:
@@ -100,8 +102,8 @@ def test_minimal_file_takes_documented_defaults(tmp_path: Path) -> None:
     assert config.poll_timeout == 30
     assert config.max_photo_bytes == 20_000_000
     assert config.grids[0].chat_id is None
-    assert config.grids[0].heads[0].place == ""
-    assert config.categories == ()  # the domain's defaults apply
+    assert config.grids[0].heads[0].place == Place()
+    assert config.categories == defaults.categories == DEFAULT_CATEGORIES
 
 
 def test_environment_token_overrides_file(tmp_path: Path) -> None:
@@ -138,6 +140,9 @@ emergency_hint_zh = "立即拨打 119"
 """
     (category,) = load_config(write(tmp_path, text), NO_ENV).categories
     assert category.key == "gas"
+    assert (category.kind, category.role, category.priority) == (
+        Kind.PUBLIC_EVENT, Role.COMMUNITY, Priority.URGENT
+    )
     assert category.keywords == ("燃气", "gas")
     assert category.emergency_hint_zh == "立即拨打 119"
     assert category.emergency_hint_en == ""
@@ -205,6 +210,19 @@ def test_building_head_needs_a_building(tmp_path: Path) -> None:
 def test_grid_head_has_no_place(tmp_path: Path) -> None:
     text = MINIMAL.replace('role = "grid"', 'role = "grid"\nplace = "3"')
     assert error_for(tmp_path, text).key == "grids[0].heads[0].place"
+
+
+def test_head_place_is_the_domain_place(tmp_path: Path) -> None:
+    """Written as the domain reads it (full-width digits, leading zeros), the same door."""
+    head = '[[grids.heads]]\nrole = "unit"\nuser_id = 9\nname = "黄"\nplace = "０3-02"\n'
+    config = load_config(write(tmp_path, MINIMAL + head), NO_ENV)
+    assert config.grids[0].heads[1].place == Place("3", "2")
+
+
+def test_head_place_the_domain_refuses(tmp_path: Path) -> None:
+    """A number no door has fails at start, not at the first report from that place."""
+    head = f'[[grids.heads]]\nrole = "building"\nuser_id = 9\nname = "刘"\nplace = "{"1" * 17}"\n'
+    assert error_for(tmp_path, MINIMAL + head).key == "grids[0].heads[1].place"
 
 
 def test_two_heads_for_one_unit(tmp_path: Path) -> None:
@@ -314,6 +332,7 @@ def test_bad_meeting_time(tmp_path: Path, time: str) -> None:
         ("[intake]\nalbum_quiet_seconds = 0.01\n", "intake.album_quiet_seconds"),
         ("[intake]\nmax_photo_bytes = 20000001\n", "intake.max_photo_bytes"),
         ('[bot]\ncare_places = ["3-2", "3号楼"]\n', "bot.care_places[1]"),
+        (f'[bot]\ncare_places = ["{"1" * 17}"]\n', "bot.care_places[0]"),
         ("[bot]\ncoordinators = [-5]\n", "bot.coordinators[0]"),
         ('[storage]\nmedia_dir = ""\n', "storage.media_dir"),
     ],

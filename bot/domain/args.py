@@ -17,8 +17,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.config import GRID_KEY_RE
-from bot.domain.model import Place, normalize_forms
+from bot.domain.model import GRID_KEY_RE, Place, normalize_forms
 from bot.errors import UserError
 
 REVOKE = "revoke"

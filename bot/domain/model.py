@@ -81,6 +81,10 @@ class ReporterKind(StrEnum):
     RESIDENT = "resident"
 
 
+# Grid and category keys end up in callback data (64 bytes) and deep links, so they stay
+# short and ASCII.
+GRID_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
 _PART_MAX_LENGTH = 16
 # The dashes phones and input methods put between a building and a unit number ("3–2"):
 # NFKC leaves these alone, yet every one of them means "-".
