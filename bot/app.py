@@ -15,16 +15,18 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 import handlers
 from bot.adapters.inbox import InboxFeeder
+from bot.adapters.media import IDLE_POLL as MEDIA_IDLE_POLL
 from bot.adapters.media import MediaFetcher
+from bot.adapters.outbox import IDLE_POLL as OUTBOX_IDLE_POLL
 from bot.adapters.outbox import OutboxSender
 from bot.adapters.persistence import SqlitePersistence
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.logmask import protect
 from bot.services.hub import Services
-from handlers.cards import render_card
 from handlers.commands import register_commands
 from handlers.context import BotData, Ctx
+from handlers.jobs import catch_up
 from storage import inbox, outbox
 
 log = logging.getLogger(__name__)
@@ -90,9 +92,14 @@ async def _post_shutdown(app: App) -> None:
 
 class Runner:
     """Plays ``run_polling``'s part: starts the application and our loops (fetch, inbox,
-    outbox, media), catches up on what was missed, and stops it all cleanly."""
+    outbox, media), catches up on what was missed, and stops it all cleanly.
 
-    def __init__(self, app: App) -> None:
+    The outbox and media loops wake when a transaction that left them work commits (the
+    store's after-commit signal); ``idle_poll`` (seconds; None keeps their defaults) is how
+    long they sleep with nothing due, a backstop that tests stretch to an hour to prove no
+    send waits for it."""
+
+    def __init__(self, app: App, *, idle_poll: float | None = None) -> None:
         self.app = app
         services = app.bot_data.services
         self.services = services
@@ -103,16 +110,18 @@ class Runner:
         )
         self.sender = OutboxSender(
             app.bot, services.store, services.clock,
-            render_card=lambda issue_id: render_card(services, issue_id),
+            render_card=services.issues.card,
             on_chat_lost=services.chat_lost, on_chat_moved=services.roster.chat_migrated,
             media_dir=config.media_dir,
+            idle_poll=OUTBOX_IDLE_POLL if idle_poll is None else idle_poll,
         )
         self.media = MediaFetcher(
             app.bot, services.store, services.clock, config.media_dir, config.max_photo_bytes,
             on_rejected=lambda row, key: services.media_rejected(row.issue_id, row.message_id, key),
+            idle_poll=MEDIA_IDLE_POLL if idle_poll is None else idle_poll,
         )
-        services.wake_outbox = self.sender.wake
-        services.wake_media = self.media.wake
+        services.store.subscribe("outbox", self.sender.wake)
+        services.store.subscribe("media", self.media.wake)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -131,20 +140,12 @@ class Runner:
         released = await self.services.issues.release_forgotten_cards()
         if released:
             log.info("posted %d cards that a restart had held back", released)
+        # Before the catch-ups: coordinators hear of the downtime before what it held back.
         gone = await self.services.report_downtime()
         if gone is not None:
             log.warning("the bot was down for %s", gone)
         # What came due while the bot was down runs once now; the JobQueue takes it from here.
-        closed = await self.services.residents.auto_close_due()
-        if closed:
-            log.info("auto-closed %d issues whose verification window passed", closed)
-        climbed = await self.services.escalation.escalate_due()
-        if climbed:
-            log.info("escalated %d items left unclaimed while the bot was down", climbed)
-        posted = await self.services.agenda.post_due()
-        if posted:
-            log.info("posted %d meeting agendas that came due while the bot was down", posted)
-        self.sender.wake()
+        await catch_up(Ctx(app))
         self._spawn(self.feeder.process_forever(), "inbox")
         self._spawn(self.feeder.fetch_forever(), "fetch")
         try:

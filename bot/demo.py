@@ -236,7 +236,6 @@ async def run_demo() -> int:
                 await step("16. 协调员记录决定 / a coordinator records a decision on #4")
                 clock.advance(datetime(2026, 12, 9, 8, 0, tzinfo=config.tz) - clock.now())
                 await runner.services.agenda.post_due()
-                runner.services.wake_outbox()
                 await step("17. 9日 08:00 例会议程 / the 9th, 08:00: the meeting agenda")
             finally:
                 await runner.stop()

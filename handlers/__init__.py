@@ -50,4 +50,3 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     app.add_error_handler(errors.on_error)
     jobs.schedule(app)
-    meetings.schedule(app)

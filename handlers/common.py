@@ -48,7 +48,6 @@ async def reply(
         html=html, markup=markup, issue_id=issue_id,
         klass=messages.URGENT if urgent else messages.NORMAL,
     )
-    services.wake_outbox()
 
 
 async def reply_key(update: Update, ctx: Ctx, key: str, /, **params: Any) -> None:

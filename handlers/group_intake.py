@@ -90,8 +90,6 @@ async def on_group_report(update: Update, ctx: Ctx) -> None:
     )
     if message.media_group_id:
         _schedule_album(ctx, message.chat_id, message.media_group_id, result.issue_id)
-    services.wake_outbox()
-    services.wake_media()
 
 
 def _schedule_album(ctx: Ctx, chat_id: int, album: str, issue_id: int) -> None:
@@ -109,7 +107,6 @@ def _schedule_album(ctx: Ctx, chat_id: int, album: str, issue_id: int) -> None:
 async def on_album_quiet(ctx: Ctx) -> None:
     assert ctx.job is not None and isinstance(ctx.job.data, int)
     await ctx.services.issues.release_card(ctx.job.data)
-    ctx.services.wake_outbox()
 
 
 async def cmd_report(update: Update, ctx: Ctx) -> None:
@@ -124,10 +121,7 @@ async def cmd_report(update: Update, ctx: Ctx) -> None:
     grid = await services.roster.grid_of_chat(message.chat_id)
     if grid is None:
         raise UserError("intake.unbound")
-    if not services.roster.is_coordinator(user.id) and not await services.roster.roles_in(
-        grid.key, user.id
-    ):
-        raise UserError("perm.not_head")
+    await services.roster.require_head(grid.key, user.id)
     if (target.from_user is None or target.from_user.is_bot or target.forum_topic_created
             or target.message_id == message.message_thread_id):
         # In a forum topic a bare /report "replies" to the topic's opening service message.
@@ -135,8 +129,6 @@ async def cmd_report(update: Update, ctx: Ctx) -> None:
     result = await services.issues.report(report_from(target, "command", reported_by=user.id))
     if not result.created:
         raise UserError("report.already", number=result.issue_id)
-    services.wake_outbox()
-    services.wake_media()
 
 
 async def on_group_edit(update: Update, ctx: Ctx) -> None:

@@ -1,4 +1,5 @@
-"""The meetings of the 9th, 19th and 29th: /agenda, /decide, and the minute tick that posts.
+"""The meetings of the 9th, 19th and 29th: /agenda and /decide here; the minute tick that
+posts is the "meetings" entry of ``handlers.jobs.PERIODIC``.
 
 The agenda is posted by a tick every minute rather than one job per meeting time: the tick
 asks "is the latest meeting posted for every grid?", and the ``meetings`` table answers.
@@ -9,21 +10,14 @@ meeting calendar in config needs no rescheduling.
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from telegram import Update
-from telegram.ext import Application, BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
 from bot.domain.args import decide_args, grid_arg
 from bot.errors import UserError
 from bot.services.agenda import DECISION_MAX
 from handlers.common import chat_language, reply, reply_key
 from handlers.context import Ctx
-from handlers.jobs import JOB_KWARGS
-
-log = logging.getLogger(__name__)
-TICK_EVERY = 60  # seconds: an agenda goes out within a minute of the hour
 
 
 async def cmd_agenda(update: Update, ctx: Ctx) -> None:
@@ -38,10 +32,7 @@ async def cmd_agenda(update: Update, ctx: Ctx) -> None:
         grid = await services.roster.grid(key)
         if grid is None:
             raise UserError("grid.unknown", key=key)
-        if not services.roster.is_coordinator(user.id) and not await services.roster.roles_in(
-            grid.key, user.id
-        ):
-            raise UserError("perm.not_head")
+        await services.roster.require_head(grid.key, user.id)
     else:
         grid = None if chat.type == "private" else await services.roster.grid_of_chat(chat.id)
         if grid is None:
@@ -59,31 +50,12 @@ async def cmd_decide(update: Update, ctx: Ctx) -> None:
     message = update.effective_message
     assert user is not None and chat is not None and message is not None
     services = ctx.services
-    if not services.roster.is_coordinator(user.id):
-        raise UserError("perm.coordinator_only")
+    services.roster.require_coordinator(user.id)
     number, decision = decide_args(message.text or "", max_length=DECISION_MAX)
     await services.agenda.decide(
         number, user.id, decision, chat_id=chat.id, message_id=message.message_id
     )
     await reply_key(update, ctx, "decide.done", number=number)
-
-
-async def on_meeting_tick(ctx: Ctx) -> None:
-    """Post whatever meeting is due and not yet posted (usually nothing)."""
-    posted = await ctx.services.agenda.post_due()
-    if posted:
-        log.info("posted %d meeting agendas", posted)
-    ctx.services.wake_outbox()
-
-
-def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """A late tick still runs and piled-up ticks collapse into one (JOB_KWARGS)."""
-    queue = app.job_queue
-    assert queue is not None
-    queue.run_repeating(
-        on_meeting_tick, interval=TICK_EVERY, first=TICK_EVERY, name="meetings",
-        job_kwargs=JOB_KWARGS,
-    )
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

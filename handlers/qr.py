@@ -20,8 +20,7 @@ async def cmd_qr(update: Update, ctx: Ctx) -> None:
     message = update.effective_message
     assert user is not None and chat is not None and message is not None
     services = ctx.services
-    if not services.roster.is_coordinator(user.id):
-        raise UserError("perm.coordinator_only")
+    services.roster.require_coordinator(user.id)
     asked = qr_args(ctx.args or [], private=chat.type == "private")
     if asked.grid_key is not None:
         grid = await services.roster.grid(asked.grid_key)
@@ -48,7 +47,6 @@ async def cmd_qr(update: Update, ctx: Ctx) -> None:
         dedup_key=f"reply:{update.update_id}:poster",
         reply_to=message.message_id, thread_id=thread_of(message),
     )
-    services.wake_outbox()
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

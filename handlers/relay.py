@@ -42,8 +42,6 @@ async def on_group_reply(update: Update, ctx: Ctx) -> None:
         ),
         to_resident=row.by_resident,
     )
-    services.wake_outbox()
-    services.wake_media()
     raise ApplicationHandlerStop
 
 
@@ -57,7 +55,6 @@ async def on_private_reply(update: Update, ctx: Ctx) -> None:
     if row is None or message.from_user is None:
         return  # not about an issue: the private conversation takes it
     await services.residents.relay_to_group(row, message.from_user.id, _relay(message))
-    services.wake_outbox()
     raise ApplicationHandlerStop
 
 

@@ -2,6 +2,10 @@
 
 All writes go through :meth:`Store.transaction`, which serialises them on one lock: a single
 SQLite connection shared by many tasks must never interleave two transactions.
+
+A repository that leaves work for a background loop (a message to send, a file to fetch)
+says so with :meth:`Store.notify` inside the transaction; the loop's wake-up runs after the
+commit, so no caller has to remember to wake it, and it never wakes to a row not yet visible.
 """
 
 from __future__ import annotations
@@ -9,17 +13,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
 
 Row = sqlite3.Row
+# What a committed transaction can leave for a background loop: outbox rows, media to fetch.
+Topic = Literal["outbox", "media"]
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -35,10 +42,35 @@ def migrations() -> list[tuple[int, str]]:
 class Store:
     """Owns the database connection: open, migrate, transact, back up, close."""
 
+    # Repositories get the connection, not the store: this finds the store that owns it.
+    _owners: ClassVar[weakref.WeakKeyDictionary[aiosqlite.Connection, Store]] = (
+        weakref.WeakKeyDictionary()
+    )
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._subscribers: dict[Topic, list[Callable[[], None]]] = {}
+        # Topics notified in the open transaction; None outside one.
+        self._notified: set[Topic] | None = None
+
+    @classmethod
+    def of(cls, conn: aiosqlite.Connection) -> Store:
+        """The store whose transaction ``conn`` is in (what repositories notify through)."""
+        return cls._owners[conn]
+
+    def subscribe(self, topic: Topic, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every commit that notified ``topic``; it must be quick and
+        must not raise (it runs in the committing task, e.g. setting an asyncio.Event)."""
+        self._subscribers.setdefault(topic, []).append(callback)
+
+    def notify(self, topic: Topic) -> None:
+        """Inside a transaction: once it commits, ``topic``'s subscribers are called; a
+        rollback calls nobody. Outside a transaction there is nothing to wait for: a bug."""
+        if self._notified is None:
+            raise RuntimeError(f"notify({topic!r}) outside a transaction")
+        self._notified.add(topic)
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -62,10 +94,12 @@ class Store:
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
         self._conn = conn
+        self._owners[conn] = self
         await self._migrate()
 
     async def close(self) -> None:
         if self._conn is not None:
+            self._owners.pop(self._conn, None)
             await self._conn.close()
             self._conn = None
 
@@ -91,9 +125,11 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction; commits on success, rolls back on any exception."""
+        """A write transaction; commits on success, rolls back on any exception. After a
+        commit, the subscribers of what it notified are called (see :meth:`notify`)."""
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
+            self._notified = set()
             try:
                 yield self.conn
                 await self.conn.execute("COMMIT")
@@ -103,6 +139,11 @@ class Store:
                 if self.conn.in_transaction:
                     await self.conn.execute("ROLLBACK")
                 raise
+            finally:
+                notified, self._notified = self._notified, None
+        for topic in notified:
+            for callback in self._subscribers.get(topic, ()):
+                callback()
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         async with self._lock, self.conn.execute(sql, tuple(params)) as cur:

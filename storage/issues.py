@@ -216,6 +216,7 @@ async def add_media(
          role, "stored" if stored else "pending", kept.get("path"), kept.get("sha256"),
          kept.get("width"), kept.get("height")),
     )
+    Store.of(conn).notify("media")  # the fetcher wakes once this commits
     return cur.rowcount > 0
 
 

@@ -59,7 +59,7 @@ async def enqueue_call(
 
     A row with a ``merge_key`` takes later text under the same key (``append_text_in``)
     until the sender takes it; earlier rows under the key take no more, so a copied photo
-    is never overtaken by text written after it.
+    is never overtaken by text written after it. The sender wakes once this commits.
     """
     if merge_key is not None:
         await conn.execute("UPDATE outbox SET merge_key = NULL WHERE merge_key = ?", (merge_key,))
@@ -70,6 +70,7 @@ async def enqueue_call(
         (chat_id, method, json.dumps(payload, ensure_ascii=False), issue_id, dedup_key, klass,
          merge_key, now, now),
     )
+    Store.of(conn).notify("outbox")
 
 
 async def append_text_in(
@@ -98,7 +99,8 @@ async def append_text_in(
 
 async def enqueue_card(conn: aiosqlite.Connection, issue_id: int, chat_id: int, now: str) -> None:
     """Ask for the card to show the issue's current state; pending requests coalesce, and
-    take the urgent class if the issue became urgent meanwhile."""
+    take the urgent class if the issue became urgent meanwhile. The sender wakes once this
+    commits."""
     await conn.execute(
         """INSERT INTO outbox (kind, chat_id, issue_id, klass, next_attempt_at, created_at)
            VALUES ('card', ?, ?, ?, ?, ?)
@@ -106,6 +108,7 @@ async def enqueue_card(conn: aiosqlite.Connection, issue_id: int, chat_id: int, 
            DO UPDATE SET rev = rev + 1, klass = MIN(klass, excluded.klass)""",
         (chat_id, issue_id, await issue_class_in(conn, issue_id), now, now),
     )
+    Store.of(conn).notify("outbox")
 
 
 async def issue_class_in(conn: aiosqlite.Connection, issue_id: int) -> int:

@@ -142,6 +142,8 @@ class Bot:
     clock: FakeClock
     limits: RateLimits | None = None
     request_timeout: float = 30.0
+    # How long the outbox and media loops sleep with nothing due (None: the Runner's default).
+    idle_poll: float | None = None
     runner: Runner | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -149,7 +151,7 @@ class Bot:
         self.runner = Runner(build_application(
             self.config, clock=self.clock, limits=self.limits,
             request_timeout=self.request_timeout,
-        ))
+        ), idle_poll=self.idle_poll)
         await self.runner.start()
 
     async def stop(self) -> None:

@@ -11,7 +11,6 @@ from tests.conftest import BUILDING_HEAD, COMMUNITY, GRID_HEAD, GROUP, UNIT_HEAD
 async def _tick(bot: Bot) -> None:
     assert bot.runner is not None
     await bot.runner.services.escalation.escalate_due()
-    bot.runner.services.wake_outbox()
     await bot.settled()
 
 

@@ -48,8 +48,6 @@ async def start(bot: Bot) -> None:
 async def tick(bot: Bot) -> int:
     """What the minute job does."""
     posted = await agenda_of(bot).post_due(bot.clock.now())
-    assert bot.runner is not None
-    bot.runner.services.wake_outbox()
     await bot.settled()
     return posted
 

@@ -23,7 +23,7 @@ import pytest
 from bot.app import RateLimits
 from bot.clock import iso
 from bot.emulator import BotApiEmulator, BotMessage, FloodLimits
-from bot.services.messages import utf16_len
+from bot.views.html_text import utf16_len
 from storage import outbox
 from storage.db import Store
 from tests.conftest import (

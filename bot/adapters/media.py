@@ -26,6 +26,8 @@ from storage.issues import MediaRow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 30  # with the backoff capped at an hour: about a day of trying
+# New media rows wake the fetcher (Store.notify); the idle poll only backs that up.
+IDLE_POLL = 30.0  # seconds
 
 # Told when a file cannot be kept: (media row, catalog key of the reason).
 Rejected = Callable[[MediaRow, str], Awaitable[None]]
@@ -34,7 +36,7 @@ Rejected = Callable[[MediaRow, str], Awaitable[None]]
 class MediaFetcher:
     def __init__(
         self, bot: Bot, store: Store, clock: Clock, media_dir: str, max_bytes: int,
-        on_rejected: Rejected,
+        on_rejected: Rejected, idle_poll: float = IDLE_POLL,
     ) -> None:
         self.bot = bot
         self.store = store
@@ -42,6 +44,7 @@ class MediaFetcher:
         self.media_dir = Path(media_dir)
         self.max_bytes = max_bytes
         self.on_rejected = on_rejected
+        self.idle_poll = idle_poll
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
 
@@ -64,7 +67,7 @@ class MediaFetcher:
                 continue
             self.idle.set()
             due = await issues.next_media_due(self.store)
-            timeout = 30.0
+            timeout = self.idle_poll
             if due is not None:
                 wait = (parse_iso(due) - self.clock.now()).total_seconds()
                 timeout = max(0.05, min(timeout, wait))

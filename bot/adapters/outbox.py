@@ -55,6 +55,8 @@ _OBJECTS: dict[str, Any] = {
     "link_preview_options": LinkPreviewOptions,
 }
 MAX_ATTEMPTS = 12
+# Committed rows wake the sender (Store.notify); the idle poll only backs that up.
+IDLE_POLL = 5.0  # seconds
 
 
 def _snake(name: str) -> str:
@@ -72,6 +74,7 @@ class OutboxSender:
         on_chat_moved: ChatMoved,
         media_dir: str,
         concurrency: int = 64,
+        idle_poll: float = IDLE_POLL,
     ) -> None:
         self.bot = bot
         self.store = store
@@ -80,6 +83,7 @@ class OutboxSender:
         self.on_chat_lost = on_chat_lost
         self.on_chat_moved = on_chat_moved
         self.media_dir = Path(media_dir)
+        self.idle_poll = idle_poll
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._busy: set[int] = set()
@@ -109,7 +113,7 @@ class OutboxSender:
 
     async def _sleep_until_due(self) -> None:
         due = await outbox.next_due(self.store)
-        timeout = 5.0
+        timeout = self.idle_poll
         if due is not None:
             wait = (parse_iso(due) - self.clock.now()).total_seconds()
             timeout = min(timeout, max(wait, 0.05))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.clock import Clock, iso, parse_iso
-from bot.config import CategoryConfig, Config
-from bot.domain.model import DEFAULT_CATEGORIES, Category, Kind, Priority, Role
+from bot.config import Config
+from bot.domain.model import Category
 from bot.i18n import t
 from bot.services import messages
 from bot.services.agenda import AgendaService
@@ -24,24 +23,6 @@ from storage.db import Store
 DOWNTIME_WORTH_TELLING = timedelta(minutes=5)
 
 
-def categories_from(configured: tuple[CategoryConfig, ...]) -> tuple[Category, ...]:
-    """Config replaces the default categories as a whole when it names any."""
-    if not configured:
-        return DEFAULT_CATEGORIES
-    return tuple(
-        Category(
-            key=c.key, zh=c.zh, en=c.en, kind=Kind(c.kind), role=Role(c.role),
-            priority=Priority(c.priority), keywords=c.keywords,
-            emergency_hint_zh=c.emergency_hint_zh, emergency_hint_en=c.emergency_hint_en,
-        )
-        for c in configured
-    )
-
-
-def _nothing() -> None:
-    """Until the outbox sender runs, nobody needs waking."""
-
-
 @dataclass
 class Services:
     config: Config
@@ -54,8 +35,6 @@ class Services:
     qr: QrService
     escalation: EscalationService
     agenda: AgendaService
-    wake_outbox: Callable[[], None] = field(default=_nothing)
-    wake_media: Callable[[], None] = field(default=_nothing)
     # Updates whose handler failed unexpectedly, so the inbox tries them again.
     failed_updates: set[int] = field(default_factory=set)
 
@@ -63,12 +42,11 @@ class Services:
     def create(cls, config: Config, clock: Clock) -> Services:
         store = Store(config.database)
         roster = RosterService(config, store, clock)
-        categories = categories_from(config.categories)
-        issues = IssueService(config, store, clock, roster, categories)
+        issues = IssueService(config, store, clock, roster, config.categories)
         return cls(
             config=config, clock=clock, store=store, roster=roster, issues=issues,
             residents=ResidentService(config, store, clock, roster, issues),
-            categories=categories, qr=QrService(config, store, clock),
+            categories=config.categories, qr=QrService(config, store, clock),
             escalation=EscalationService(config, store, clock, roster, issues),
             agenda=AgendaService(config, store, clock, roster, issues),
         )
@@ -99,7 +77,6 @@ class Services:
                 t(self.config.language, "downtime.notice", hours=hours, minutes=minutes),
                 dedup_key=f"downtime:{stamp}:{coordinator}",
             )
-        self.wake_outbox()
         return gone
 
     async def chat_lost(self, chat_id: int) -> None:
@@ -114,7 +91,6 @@ class Services:
                 t(self.config.language, "chat.lost", grid=key),
                 dedup_key=f"lost:{chat_id}:{stamp}:{coordinator}",
             )
-        self.wake_outbox()
 
     async def update_unreadable(self, update_id: int) -> None:
         """An update the library could not read was set aside: coordinators hear of it (the
@@ -125,7 +101,6 @@ class Services:
                 t(self.config.language, "inbox.unreadable", update_id=update_id),
                 dedup_key=f"unreadable:{update_id}:{coordinator}",
             )
-        self.wake_outbox()
 
     async def media_rejected(self, issue_id: int, message_id: int | None, key: str) -> None:
         """A photo that cannot be kept is said so under the report; the issue stands."""
@@ -139,7 +114,6 @@ class Services:
             dedup_key=f"media-rejected:{issue_id}:{message_id}:{key}",
             reply_to=message_id, thread_id=row.card_thread_id, issue_id=issue_id,
         )
-        self.wake_outbox()
 
     async def shutdown(self) -> None:
         await self.store.close()
