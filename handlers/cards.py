@@ -2,106 +2,23 @@
 
 from __future__ import annotations
 
-import html
 import re
-from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
-from telegram.helpers import mention_html
 
-from bot.domain.classify import without_hashtag
 from bot.domain.lifecycle import Action
-from bot.domain.model import Status
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services import messages
 from bot.services.hub import Services
-from bot.views.html_text import cut_html, escape_within, utf16_len
-from bot.views.place import place_label
+from bot.views.card import button
 from handlers.common import user_language
 from handlers.context import Ctx
 
-PRIORITY_ICON = {"urgent": "🔴", "priority": "🟠", "normal": "🟢", "planned": "🔵"}
-TEXT_LIMIT = 800  # the card quotes the report; the whole report stays in the event log
-# A card's HTML source stays under Telegram's 4,096 units whatever people typed, so /show
-# (which starts with the card) never has to cut it and the status line always shows.
-CARD_LIMIT = 3800
 REJECT_REASONS = ("duplicate", "not_actionable", "out_of_scope")
 ISSUE_NUMBER = re.compile(r"[0-9]{1,12}")
 USER_ID = re.compile(r"[0-9]{1,15}")
-
-
-def button(text: str, data: str) -> dict[str, str]:
-    assert len(data.encode()) <= 64, data  # Telegram's callback_data limit
-    return {"text": text, "callback_data": data}
-
-
-async def render_card(services: Services, issue_id: int) -> tuple[str, dict[str, Any]]:
-    """The card as the group reads it now: number, category, place, who, state, buttons."""
-    lang = services.config.language
-    row = await services.issues.get(issue_id)
-    grid = await services.roster.grid(row.grid_key)
-    category = services.issues.category(row.category)
-    lines = [
-        f"{PRIORITY_ICON.get(row.priority, '')} "
-        f"<b>#{row.id} {html.escape(category.label(lang))}</b>"
-        f" · {t(lang, f'priority.{row.priority}')}",
-        t(lang, "card.place", grid=html.escape(grid.name if grid else row.grid_key),
-          place=html.escape(place_label(lang, row.place))),
-    ]
-    if row.by_resident:
-        lines.append(t(lang, "card.reporter_resident"))
-    else:
-        lines.append(t(lang, "card.reporter", name=html.escape(row.reporter_name or "")))
-    if row.assignee_user_id is not None:
-        name = await services.roster.name_of(row.grid_key, row.assignee_user_id)
-        role = t(lang, f"role.{row.assignee_role}") if row.assignee_role else t(
-            lang, "relay.coordinator")
-        lines.append(t(lang, "card.assignee", mention=mention_html(row.assignee_user_id, name),
-                       role=role))
-        why = (await services.issues.fell_back(row.id) if row.status is Status.ASSIGNED
-               else None)
-        if why is not None:
-            key = "card.fell_back" if why == "vacant" else "card.fell_back_place"
-            lines.append(t(lang, key, wanted=t(lang, f"role.{row.wanted_role}")))
-    else:
-        lines.append(t(lang, "card.nobody", wanted=t(lang, f"role.{row.wanted_role}")))
-    tail: list[str] = []
-    counts = await services.issues.media_counts(issue_id)
-    attached = [t(lang, f"card.{kind}s", count=counts[kind]) for kind in ("photo", "voice")
-                if counts.get(kind)]
-    if attached:
-        tail.append("📎 " + " · ".join(attached))
-    status_line = t(lang, "card.status", status=t(lang, f"status.{row.status}"))
-    if row.status is Status.REJECTED and row.reject_reason:
-        status_line += " · " + html.escape(row.reject_reason[:200])
-    if row.status is Status.REFERRED and row.department:
-        status_line += " · " + html.escape(row.department[:200])
-    tail.append(status_line)
-    # Names and places are short; the quote takes what is left, measured after escaping.
-    lines = [cut_html(line, CARD_LIMIT // 10) for line in lines]
-    text = without_hashtag(row.text)
-    if text:
-        room = CARD_LIMIT - utf16_len("\n".join([*lines, *tail])) - utf16_len("\n📝 ")
-        lines.append("📝 " + escape_within(text, min(room, TEXT_LIMIT)))
-    return "\n".join([*lines, *tail]), keyboard(lang, row.id, row.status)
-
-
-def keyboard(lang: str, issue_id: int, status: Status) -> dict[str, Any]:
-    def b(verb: str) -> dict[str, str]:
-        return button(t(lang, f"button.{verb}"), f"issue:{verb}:{issue_id}")
-
-    rows: list[list[dict[str, str]]]
-    if status in (Status.OPEN, Status.ASSIGNED, Status.REFERRED):
-        rows = [[b("claim")], [b("assign"), b("reject")]]
-    elif status is Status.IN_PROGRESS:
-        rows = [[b("resolve")], [b("assign"), b("reject")]]
-    elif status is Status.RESOLVED:
-        rows = [[b("close"), b("reopen")]]
-    else:
-        rows = [[b("reopen")]]
-    return {"inline_keyboard": rows}
 
 
 _SIMPLE = {
@@ -176,7 +93,6 @@ async def on_button(update: Update, ctx: Ctx) -> None:
         await query.answer()
     else:
         raise UserError("button.unknown")
-    services.wake_outbox()
 
 
 async def _menu(

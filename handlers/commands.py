@@ -17,11 +17,9 @@ from bot.clock import parse_iso
 from bot.domain.args import bind_args, grid_arg, show_args
 from bot.errors import UserError
 from bot.i18n import LANGUAGES, t
-from bot.services import messages
 from bot.services.hub import Services
-from bot.views.html_text import escape_within
+from bot.views.html_text import escape_within, split_message
 from bot.views.place import place_label
-from handlers.cards import render_card
 from handlers.common import chat_language, display_name, reply, reply_key
 from handlers.context import Ctx
 
@@ -57,7 +55,7 @@ async def cmd_help(update: Update, ctx: Ctx) -> None:
     services = ctx.services
     lang = chat_language(ctx, update)
     parts = [t(lang, "help.everyone")]
-    if await services.roster.is_head_anywhere(user.id) or services.roster.is_coordinator(user.id):
+    if await services.roster.is_staff(user.id):
         parts.append(t(lang, "help.heads"))
     if services.roster.is_coordinator(user.id):
         parts.append(t(lang, "help.coordinators"))
@@ -69,8 +67,7 @@ async def cmd_bind(update: Update, ctx: Ctx) -> None:
     chat = update.effective_chat
     assert user is not None and chat is not None
     services = ctx.services
-    if not services.roster.is_coordinator(user.id):
-        raise UserError("perm.coordinator_only")
+    services.roster.require_coordinator(user.id)
     if chat.type == "private":
         raise UserError("bind.group_only")
     key = bind_args(ctx.args or [])
@@ -78,13 +75,6 @@ async def cmd_bind(update: Update, ctx: Ctx) -> None:
     name = existing.name if existing else (chat.title or key)
     await services.roster.bind(chat.id, key, name)
     await reply_key(update, ctx, "bind.done", grid=name, key=key)
-
-
-async def _may_see(services: Services, user_id: int, grid_key: str) -> None:
-    if services.roster.is_coordinator(user_id):
-        return
-    if not await services.roster.roles_in(grid_key, user_id):
-        raise UserError("perm.not_head")
 
 
 def _when(services: Services, stamp: str) -> str:
@@ -104,15 +94,15 @@ async def cmd_show(update: Update, ctx: Ctx) -> None:
     user = update.effective_user
     assert user is not None
     services = ctx.services
-    coordinator = services.roster.is_coordinator(user.id)
-    if not coordinator and not await services.roster.is_head_anywhere(user.id):
-        raise UserError("perm.not_head")
+    await services.roster.require_staff(user.id)
     number = show_args(ctx.args or [])
     row = await services.issues.get(number)  # issue.not_found when there is none
-    if not coordinator and not await services.roster.roles_in(row.grid_key, user.id):
-        raise UserError("issue.not_found", number=number)
+    try:
+        await services.roster.require_head(row.grid_key, user.id)
+    except UserError:
+        raise UserError("issue.not_found", number=number) from None
     lang = chat_language(ctx, update)
-    card, _ = await render_card(services, number)
+    card, _ = await services.issues.card(number)
     lines = [card, "", t(lang, "show.history")]
     anonymous = row.reporter_user_id if row.by_resident else None
     for event in await services.issues.history(number):
@@ -131,7 +121,7 @@ async def cmd_show(update: Update, ctx: Ctx) -> None:
                      text=escape_within(" ".join(said.split()), SHOW_QUOTE))
         lines.append(t(lang, "show.event", at=_when(services, event.at), who=html.escape(who),
                        what=what))
-    for i, chunk in enumerate(messages.split_message(lines)):
+    for i, chunk in enumerate(split_message(lines)):
         await reply(update, ctx, chunk, part=i, html=True)
 
 
@@ -149,7 +139,7 @@ async def cmd_open(update: Update, ctx: Ctx) -> None:
         grid = await services.roster.grid_of_chat(chat.id)
         if grid is None:
             raise UserError("open.which_grid")
-    await _may_see(services, user.id, grid.key)
+    await services.roster.require_head(grid.key, user.id)
     lang = chat_language(ctx, update)
     rows = await services.issues.unresolved(grid.key)
     if not rows:
@@ -168,7 +158,7 @@ async def cmd_open(update: Update, ctx: Ctx) -> None:
             who=html.escape(who),
             status=t(lang, f"status.{row.status}"), days=age,
         ) + (t(lang, "open.overdue") if row.overdue(now) else ""))
-    for i, chunk in enumerate(messages.split_message(lines)):
+    for i, chunk in enumerate(split_message(lines)):
         await reply(update, ctx, chunk, part=i, html=True)
 
 

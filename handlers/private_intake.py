@@ -31,7 +31,7 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.media import MediaRejected, reencode_image, store_bytes
 from bot.services.issues import IncomingMedia
-from bot.services.messages import split_message
+from bot.views.html_text import split_message
 from bot.views.place import place_label
 from handlers.common import display_name, reply, user_language
 from handlers.context import Ctx
@@ -90,8 +90,7 @@ async def on_start(update: Update, ctx: Ctx) -> str | int:
     )
     _clear(ctx)
     code = ctx.args[0] if ctx.args else None
-    if code is None and (await services.roster.is_head_anywhere(user.id)
-                         or services.roster.is_coordinator(user.id)):
+    if code is None and await services.roster.is_staff(user.id):
         await _say(update, ctx, "start.greeting", name=html.escape(display_name(user)),
                    user_id=user.id)
         return ConversationHandler.END
@@ -403,7 +402,6 @@ async def on_submit(update: Update, ctx: Ctx) -> str | int:
     )
     await query.answer()
     _clear(ctx)
-    services.wake_outbox()
     await _say(update, ctx, "resident.submitted", issue_id=number, number=number)
     return ConversationHandler.END
 

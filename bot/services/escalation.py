@@ -14,8 +14,8 @@ from bot.domain.model import Status
 from bot.domain.routing import escalate
 from bot.i18n import t
 from bot.services.issues import IssueService
-from bot.services.messages import mention
 from bot.services.roster import RosterService
+from bot.views.html_text import mention
 from storage import escalations, issues, outbox
 from storage.db import Store
 

@@ -22,6 +22,7 @@ from bot.errors import UserError
 from bot.i18n import language_for, t
 from bot.services.notices import ReporterNotices
 from bot.services.roster import RosterService
+from bot.views.card import CardFacts, render_card
 from storage import issues, outbox, people
 from storage.db import Store
 
@@ -83,7 +84,7 @@ class IssueService:
         self.clock = clock
         self.roster = roster
         self.categories = categories
-        self.care_places = tuple(Place.parse_label(p) for p in config.care_places)
+        self.care_places = config.care_places
         self.notices = ReporterNotices(config, store)
 
     def category(self, key: str) -> Category:
@@ -263,12 +264,11 @@ class IssueService:
         """A head of the issue's grid or a coordinator; anyone else hears the same refusal
         whether or not the number exists, so numbers cannot be probed."""
         row = await issues.get(self.store, issue_id)
-        if self.roster.is_coordinator(user_id):
-            if row is None:
+        if row is None:
+            if self.roster.is_coordinator(user_id):
                 raise UserError("issue.not_found", number=issue_id)
-            return row
-        if row is None or not await self.roster.roles_in(row.grid_key, user_id):
             raise UserError("perm.not_head")
+        await self.roster.require_head(row.grid_key, user_id)
         return row
 
     async def check(self, issue_id: int, action: Action, user_id: int) -> Issue:
@@ -392,6 +392,24 @@ class IssueService:
             if current.by_resident:
                 await self.notices.status_changed(conn, updated, action, stamp, attachment)
         return updated
+
+    async def card(self, issue_id: int) -> tuple[str, dict[str, Any]]:
+        """The card of an issue as it stands now (text and keyboard), for the outbox and
+        ``/show``."""
+        issue = await self.get(issue_id)
+        grid = await self.roster.grid(issue.grid_key)
+        counts = await issues.media_counts(self.store, issue_id)
+        assignee = issue.assignee_user_id
+        facts = CardFacts(
+            grid_name=grid.name if grid else issue.grid_key,
+            category_label=self.category(issue.category).label(self.config.language),
+            assignee_name=(await self.roster.name_of(issue.grid_key, assignee)
+                           if assignee is not None else None),
+            fell_back=(await self.fell_back(issue_id) if issue.status is Status.ASSIGNED
+                       else None),
+            photos=counts.get("photo", 0), voices=counts.get("voice", 0),
+        )
+        return render_card(self.config.language, issue, facts)
 
     async def refresh_card(self, issue_id: int) -> None:
         row = await self.get(issue_id)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from bot.clock import Clock, iso
-from bot.views.html_text import cut_html
+from bot.views.html_text import utf16_len
 from storage import outbox
 from storage.db import Store
 from storage.outbox import NORMAL as NORMAL
@@ -60,11 +59,6 @@ async def edit_markup(
         )
 
 
-def utf16_len(text: str) -> int:
-    """Telegram counts message length in UTF-16 code units (an emoji is two)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def clip(text: str, limit: int) -> str:
     """Plain text cut to at most ``limit`` UTF-16 units, ending in "…" when cut (cutting by
     characters would let a text of emoji run to twice Telegram's limit)."""
@@ -77,26 +71,3 @@ def clip(text: str, limit: int) -> str:
     return text[:end] + "…"
 
 
-def split_message(lines: list[str], limit: int = 4000) -> list[str]:
-    """Join lines into messages under Telegram's 4,096 UTF-16 units without splitting a line
-    across two messages (a single line longer than the limit is shortened with "…", whole
-    entities and tags only)."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        line = cut_html(line, limit)
-        candidate = f"{current}\n{line}" if current else line
-        if current and utf16_len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def mention(user_id: int, name: str) -> str:
-    """An HTML mention that notifies, as telegram.helpers.mention_html writes it (services
-    do not import telegram)."""
-    return f'<a href="tg://user?id={user_id}">{html.escape(name)}</a>'

@@ -17,15 +17,17 @@ from typing import Any
 from bot.clock import Clock, iso, parse_iso
 from bot.config import Config
 from bot.domain.issue import Issue
-from bot.domain.lifecycle import Action
+from bot.domain.lifecycle import Action, Actor
 from bot.domain.model import Place, ReporterKind, Role, Status
 from bot.domain.routing import escalate
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services.issues import IncomingMedia, IssueService, Report
-from bot.services.messages import clip, mention, utf16_len
+from bot.services.messages import clip
 from bot.services.notices import VERIFY_ANSWERS
 from bot.services.roster import RosterService
+from bot.views.card import keyboard
+from bot.views.html_text import mention, utf16_len
 from bot.views.place import place_label
 from storage import issues, outbox
 from storage.db import Store
@@ -150,9 +152,7 @@ class ResidentService:
     ) -> None:
         """A head replied to an issue in the group: photos become its "after" pictures, and a
         resident reporter receives the reply, signed with the head's role."""
-        roles = await self.roster.roles_in(row.grid_key, head_id)
-        if not roles and not self.roster.is_coordinator(head_id):
-            raise UserError("perm.not_head")
+        roles = await self.roster.require_head(row.grid_key, head_id)
         now = iso(self.clock.now())
         async with self.store.transaction() as conn:
             if await _relayed_before_in(conn, row.id, message):
@@ -279,13 +279,18 @@ class ResidentService:
             klass=outbox.LOW, merge_key=merge_key,
         )
 
+    @staticmethod
+    def require_owner(row: Issue, user_id: int) -> None:
+        """The resident who reported it: only they answer "fixed?" or talk through the bot."""
+        if row.reporter_user_id != user_id:
+            raise UserError("perm.reporter_only")
+
     async def verify(self, issue_id: int, user_id: int, answer: str) -> Issue:
         """The reporter's answer to "fixed?" (SPEC §3)."""
         if answer not in VERIFY_ANSWERS:
             raise UserError("button.unknown")
         row = await self.issues.get(issue_id)
-        if row.reporter_user_id != user_id:
-            raise UserError("perm.reporter_only")
+        self.require_owner(row, user_id)
         if row.status is not Status.RESOLVED:
             lang = await self.issues.notices.language_of(user_id)
             raise UserError("verify.already", number=issue_id,
@@ -330,10 +335,8 @@ class ResidentService:
     async def _ask_coordinators(self, row: Issue) -> None:
         lang = self.config.language
         now = iso(self.clock.now())
-        markup = {"inline_keyboard": [[
-            {"text": t(lang, "button.close"), "callback_data": f"issue:close:{row.id}"},
-            {"text": t(lang, "button.reopen"), "callback_data": f"issue:reopen:{row.id}"},
-        ]]}
+        # What a coordinator may do with a resolved issue: close it or reopen it.
+        markup = keyboard(lang, row.id, row.status, Actor(0, is_coordinator=True))
         async with self.store.transaction() as conn:
             await issues.add_event(conn, row.id, now, "verify_unsure",
                                    actor_user_id=row.reporter_user_id)

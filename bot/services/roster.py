@@ -6,6 +6,7 @@ from bot.clock import Clock, iso
 from bot.config import Config
 from bot.domain.model import Place, Role
 from bot.domain.routing import Head
+from bot.errors import UserError
 from storage import grids, people
 from storage.db import Store
 from storage.grids import GridRow
@@ -30,16 +31,36 @@ class RosterService:
         async with self.store.transaction() as conn:
             for grid in self.config.grids:
                 await grids.upsert_from_config(conn, grid.key, grid.name, grid.chat_id, now)
-                rows = []
-                for head in grid.heads:
-                    building, _, unit = head.place.partition("-")
-                    rows.append(
-                        RoleRow(head.user_id, head.role, grid.key, building, unit, head.name)
-                    )
+                rows = [
+                    RoleRow(h.user_id, h.role, grid.key, h.place.building, h.place.unit, h.name)
+                    for h in grid.heads
+                ]
                 await people.replace_config_roles(conn, grid.key, rows)
 
     def is_coordinator(self, user_id: int) -> bool:
         return user_id in self.config.coordinators
+
+    # Permissions in one place: every handler and service asks these, none checks roles
+    # inline, so a rule changes in one spot and every command and button follows.
+
+    def require_coordinator(self, user_id: int) -> None:
+        if not self.is_coordinator(user_id):
+            raise UserError("perm.coordinator_only")
+
+    async def require_head(self, grid_key: str, user_id: int) -> frozenset[Role]:
+        """A head of this grid (their roles there) or a coordinator (no roles)."""
+        roles = await self.roles_in(grid_key, user_id)
+        if not roles and not self.is_coordinator(user_id):
+            raise UserError("perm.not_head")
+        return roles
+
+    async def is_staff(self, user_id: int) -> bool:
+        """A head of some grid or a coordinator: the people who work the issues."""
+        return self.is_coordinator(user_id) or await self.is_head_anywhere(user_id)
+
+    async def require_staff(self, user_id: int) -> None:
+        if not await self.is_staff(user_id):
+            raise UserError("perm.not_head")
 
     async def grid_of_chat(self, chat_id: int) -> GridRow | None:
         return await grids.by_chat(self.store, chat_id)

@@ -64,3 +64,28 @@ def cut_html(source: str, limit: int) -> str:
             else:
                 open_tags.append(tag.group(2))
     return "".join(out) + ELLIPSIS + "".join(f"</{name}>" for name in reversed(open_tags))
+
+
+def mention(user_id: int, name: str) -> str:
+    """An HTML mention that notifies, as telegram.helpers.mention_html writes it (views and
+    services do not import telegram)."""
+    return f'<a href="tg://user?id={user_id}">{html.escape(name)}</a>'
+
+
+def split_message(lines: list[str], limit: int = 4000) -> list[str]:
+    """Join lines into messages under Telegram's 4,096 UTF-16 units without splitting a line
+    across two messages (a single line longer than the limit is shortened with "…", whole
+    entities and tags only)."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = cut_html(line, limit)
+        candidate = f"{current}\n{line}" if current else line
+        if current and utf16_len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
