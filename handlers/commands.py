@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 
 from telegram import (
@@ -18,12 +17,9 @@ from bot.domain.args import bind_args, grid_arg, show_args
 from bot.errors import UserError
 from bot.i18n import LANGUAGES, t
 from bot.services.hub import Services
-from bot.views.html_text import escape_within, split_message
-from bot.views.place import place_label
+from bot.views.lists import Happened, Listed, history, open_list
 from handlers.common import chat_language, display_name, reply, reply_key
 from handlers.context import Ctx
-
-SHOW_QUOTE = 300  # UTF-16 units of what was said, per line of the history
 
 PRIVATE_COMMANDS = ("start", "my", "cancel", "help", "open", "show", "agenda", "qr")
 GROUP_COMMANDS = ("report", "open", "show", "agenda", "decide", "bind", "qr", "help")
@@ -103,8 +99,8 @@ async def cmd_show(update: Update, ctx: Ctx) -> None:
         raise UserError("issue.not_found", number=number) from None
     lang = chat_language(ctx, update)
     card, _ = await services.issues.card(number)
-    lines = [card, "", t(lang, "show.history")]
     anonymous = row.reporter_user_id if row.by_resident else None
+    events = []
     for event in await services.issues.history(number):
         if event.actor_user_id is None:
             who = t(lang, "show.system")
@@ -112,16 +108,10 @@ async def cmd_show(update: Update, ctx: Ctx) -> None:
             who = t(lang, "show.resident")  # a resident's name never reaches a group
         else:
             who = await services.roster.name_of(row.grid_key, event.actor_user_id)
-        what = t(lang, f"event.{event.type}")
         said = event.data.get("text") or event.data.get("reason")
-        if event.type != "reported" and isinstance(said, str) and said.strip():
-            # Relayed and held replies, edits, decisions: what was said, not only that
-            # (the report itself is quoted on the card above).
-            what = t(lang, "show.said", what=what,
-                     text=escape_within(" ".join(said.split()), SHOW_QUOTE))
-        lines.append(t(lang, "show.event", at=_when(services, event.at), who=html.escape(who),
-                       what=what))
-    for i, chunk in enumerate(split_message(lines)):
+        events.append(Happened(_when(services, event.at), who, event.type,
+                               said if isinstance(said, str) else None))
+    for i, chunk in enumerate(history(lang, card, events)):
         await reply(update, ctx, chunk, part=i, html=True)
 
 
@@ -141,25 +131,15 @@ async def cmd_open(update: Update, ctx: Ctx) -> None:
             raise UserError("open.which_grid")
     await services.roster.require_head(grid.key, user.id)
     lang = chat_language(ctx, update)
-    rows = await services.issues.unresolved(grid.key)
-    if not rows:
-        await reply_key(update, ctx, "open.none", grid=grid.name)
-        return
-    now = services.clock.now()
-    lines = [t(lang, "open.header", grid=html.escape(grid.name), count=len(rows))]
-    for row in rows:
-        who = (await services.roster.name_of(row.grid_key, row.assignee_user_id)
-               if row.assignee_user_id else t(lang, "open.nobody"))
-        age = (now - row.created_at).days
-        lines.append(t(
-            lang, "open.line", number=row.id,
-            category=html.escape(services.issues.category(row.category).label(lang)),
-            place=html.escape(place_label(lang, row.place)),
-            who=html.escape(who),
-            status=t(lang, f"status.{row.status}"), days=age,
-        ) + (t(lang, "open.overdue") if row.overdue(now) else ""))
-    for i, chunk in enumerate(split_message(lines)):
-        await reply(update, ctx, chunk, part=i, html=True)
+    items = [
+        Listed(row, services.issues.category(row.category).label(lang),
+               await services.roster.name_of(row.grid_key, row.assignee_user_id)
+               if row.assignee_user_id else None)
+        for row in await services.issues.unresolved(grid.key)
+    ]
+    chunks = open_list(lang, grid.name, items, services.clock.now())
+    for i, chunk in enumerate(chunks):
+        await reply(update, ctx, chunk, part=i, html=bool(items))
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

@@ -31,7 +31,7 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.media import MediaRejected, reencode_image, store_bytes
 from bot.services.issues import IncomingMedia
-from bot.views.html_text import split_message
+from bot.views.lists import Listed, my_list
 from bot.views.place import place_label
 from handlers.common import display_name, reply, user_language
 from handlers.context import Ctx
@@ -493,17 +493,9 @@ async def cmd_my(update: Update, ctx: Ctx) -> None:
     assert user is not None
     services = ctx.services
     lang = user_language(ctx, user)
-    rows = await services.residents.mine(user.id)
-    if not rows:
-        await _say(update, ctx, "my.none")
-        return
-    lines = [t(lang, "my.header", count=len(rows))]
-    for row in rows:
-        lines.append(t(lang, "my.line", number=row.id,
-                       category=html.escape(services.issues.category(row.category).label(lang)),
-                       place=place_label(lang, row.place),
-                       status=t(lang, f"status.{row.status}")))
-    for i, chunk in enumerate(split_message(lines)):
+    items = [Listed(row, services.issues.category(row.category).label(lang))
+             for row in await services.residents.mine(user.id)]
+    for i, chunk in enumerate(my_list(lang, items)):
         await reply(update, ctx, chunk, part=i, html=True, quote=False)
 
 
