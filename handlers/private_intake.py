@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import html
 import warnings
-from asyncio import to_thread
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -23,13 +21,22 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.adapters.media import TryLater, keep_file
 from bot.clock import iso
 from bot.domain.classify import classify
+from bot.domain.draft import (
+    MAX_BYTES,
+    MAX_FILES,
+    MAX_RESIDENT_BYTES_PER_DAY,
+    MAX_TEXT,
+    Draft,
+    DraftFile,
+)
 from bot.domain.emergency import emergencies
 from bot.domain.model import Place
 from bot.errors import UserError
 from bot.i18n import t
-from bot.media import MediaRejected, reencode_image, store_bytes
+from bot.media import MediaRejected
 from bot.services.issues import IncomingMedia
 from bot.views.lists import Listed, my_list
 from bot.views.place import place_label
@@ -38,14 +45,6 @@ from handlers.context import Ctx
 from handlers.group_intake import seconds
 
 PLACE, COLLECT, CATEGORY, CONFIRM = "place", "collect", "category", "confirm"
-MAX_TEXT = 4000
-MAX_PHOTOS = 9
-# A draft holds its files on disk before it is an issue: bound what one resident can park
-# there (30 voice messages never sent must not all be kept).
-MAX_DRAFT_FILES = 12
-MAX_DRAFT_BYTES = 40_000_000
-# What one resident may store in a day, drafts and submitted reports together.
-MAX_RESIDENT_BYTES_PER_DAY = 100_000_000
 _CONTENT = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.VOICE | filters.LOCATION \
     | filters.Document.ALL
 # What a report cannot carry; the resident hears what can be sent instead of silence.
@@ -53,11 +52,11 @@ _UNSUPPORTED = filters.Sticker.ALL | filters.CONTACT | filters.POLL | filters.VI
     | filters.VIDEO_NOTE | filters.AUDIO | filters.ANIMATION | filters.Dice.ALL
 
 
-def _draft(ctx: Ctx) -> dict[str, Any]:
+def _draft(ctx: Ctx) -> Draft:
     assert ctx.user_data is not None
-    draft: dict[str, Any] = ctx.user_data.setdefault("draft", {})
+    draft = Draft(ctx.user_data.setdefault("draft", {}))
     # When the resident last touched it: drafts abandoned for a day are swept with their files.
-    draft["touched"] = iso(ctx.services.clock.now())
+    draft.touched = iso(ctx.services.clock.now())
     return draft
 
 
@@ -102,7 +101,7 @@ async def on_start(update: Update, ctx: Ctx) -> str | int:
         else:
             grid = await services.roster.grid(grid_key)
             draft = _draft(ctx)
-            draft.update(grid=grid_key, building=place.building, unit=place.unit)
+            draft.grid, draft.place = grid_key, place
             lang = user_language(ctx, user)
             await _say(update, ctx, "resident.welcome_place",
                        grid=html.escape(grid.name if grid else grid_key),
@@ -120,18 +119,19 @@ async def on_first_message(update: Update, ctx: Ctx) -> str:
 
 async def _ask_place(update: Update, ctx: Ctx) -> str:
     draft = _draft(ctx)
-    if not draft.get("grid") and not await _only_grid(ctx, draft):
+    if draft.grid is None and not await _only_grid(ctx, draft):
         await _grid_buttons(update, ctx, "resident.choose_grid")
         return PLACE
-    await _place_buttons(update, ctx, draft["grid"])
+    assert draft.grid is not None
+    await _place_buttons(update, ctx, draft.grid)
     return PLACE
 
 
-async def _only_grid(ctx: Ctx, draft: dict[str, Any]) -> bool:
+async def _only_grid(ctx: Ctx, draft: Draft) -> bool:
     """With one active grid there is nothing to ask: it goes into the draft."""
     active = [g for g in await ctx.services.roster.all_grids() if g.active]
     if len(active) == 1:
-        draft["grid"] = active[0].key
+        draft.grid = active[0].key
         return True
     return False
 
@@ -167,9 +167,10 @@ async def on_grid(update: Update, ctx: Ctx) -> str:
     if await ctx.services.roster.grid(key) is None:
         raise UserError("grid.unknown", key=key[:32])
     draft = _draft(ctx)
-    draft["grid"] = key
-    if draft.pop("placed", False):  # the place was typed before the grid was chosen
-        return await _placed(update, ctx, Place(draft.get("building", ""), draft.get("unit", "")))
+    draft.grid = key
+    if draft.place_typed_first:
+        draft.place_typed_first = False
+        return await _placed(update, ctx, draft.place)
     await _place_buttons(update, ctx, key)
     return PLACE
 
@@ -196,26 +197,22 @@ async def on_place_text(update: Update, ctx: Ctx) -> str:
 
 async def _placed(update: Update, ctx: Ctx, place: Place) -> str:
     draft = _draft(ctx)
-    draft.update(building=place.building, unit=place.unit)
-    if not draft.get("grid") and not await _only_grid(ctx, draft):
+    draft.place = place
+    if draft.grid is None and not await _only_grid(ctx, draft):
         # Typed "3-2" while the grid buttons waited: keep the place, ask for the grid.
-        draft["placed"] = True
+        draft.place_typed_first = True
         await _grid_buttons(update, ctx, "resident.grid_first")
         return PLACE
     lang = user_language(ctx, update.effective_user)
     await _say(update, ctx, "resident.describe",
                place=place_label(lang, place))
-    if _has_content(draft):
+    if draft.has_content:
         return await _ask_category(update, ctx)
     return COLLECT
 
 
-def _has_content(draft: dict[str, Any]) -> bool:
-    return bool(draft.get("text") or draft.get("media") or draft.get("lat") is not None)
-
-
 async def on_content(update: Update, ctx: Ctx) -> str:
-    first = not _has_content(_draft(ctx))
+    first = not _draft(ctx).has_content
     if await _take(update, ctx) and first:
         lang = user_language(ctx, update.effective_user)
         await _say(update, ctx, "resident.received",
@@ -230,32 +227,29 @@ async def _take(update: Update, ctx: Ctx) -> bool:
     draft = _draft(ctx)
     text = message.text or message.caption or ""
     if text:
-        combined = (draft.get("text", "") + "\n" + text).strip()
-        if len(combined) > MAX_TEXT:
+        if not draft.add_text(text):
             await _say(update, ctx, "resident.too_long", limit=MAX_TEXT)
             return False
-        draft["text"] = combined
         for key in emergencies(text):
-            if key not in draft.setdefault("warned", []):
-                draft["warned"].append(key)
+            if draft.warn_once(key):
                 await _say(update, ctx, key)
     if message.location:
-        draft["lat"], draft["lon"] = message.location.latitude, message.location.longitude
+        draft.location = (message.location.latitude, message.location.longitude)
     if message.photo or message.document or message.voice:
         try:
-            media = await _keep_file(message, ctx, draft)
+            draft.add_file(await _keep_file(message, ctx, draft))
         except MediaRejected as rejected:
-            await _say(update, ctx, rejected.key, files=MAX_DRAFT_FILES,
-                        mb=MAX_DRAFT_BYTES // 1_000_000,
-                        day_mb=MAX_RESIDENT_BYTES_PER_DAY // 1_000_000)
+            await _say(update, ctx, rejected.key, files=MAX_FILES, mb=MAX_BYTES // 1_000_000,
+                       day_mb=MAX_RESIDENT_BYTES_PER_DAY // 1_000_000)
             return bool(text)
-        draft.setdefault("media", []).append(media)
     return True
 
 
-async def _keep_file(message: Message, ctx: Ctx, draft: dict[str, Any]) -> dict[str, Any]:
-    """Download and check the file now, so a resident hears at once if it cannot be used."""
-    config = ctx.services.config
+async def _keep_file(message: Message, ctx: Ctx, draft: Draft) -> DraftFile:
+    """Download and check the file now (the same path as a group's photos), so a resident
+    hears at once if it cannot be used."""
+    services = ctx.services
+    config = services.config
     if message.voice:
         item: Any = message.voice
         kind = "voice"
@@ -266,43 +260,23 @@ async def _keep_file(message: Message, ctx: Ctx, draft: dict[str, Any]) -> dict[
         if not (message.document.mime_type or "").startswith("image/"):
             raise MediaRejected("media.not_image")
         item, kind = message.document, "photo"
-    kept = draft.get("media", [])
-    photos = sum(m["kind"] == "photo" for m in kept)
-    if kind == "photo" and photos >= MAX_PHOTOS:
-        raise MediaRejected("resident.too_many_photos")
-    if len(kept) >= MAX_DRAFT_FILES:
-        raise MediaRejected("resident.draft_full")
-    if item.file_size is not None and item.file_size > config.max_photo_bytes:
-        raise MediaRejected("media.too_big")
-    in_draft = sum(int(m.get("bytes") or m.get("file_size") or 0) for m in kept)
-    if in_draft + (item.file_size or 0) > MAX_DRAFT_BYTES:
-        raise MediaRejected("resident.draft_too_big")
-    user = message.from_user
-    assert user is not None
-    stored = await ctx.services.residents.bytes_stored_since(
-        user.id, ctx.services.clock.now() - timedelta(days=1))
-    if stored + in_draft + (item.file_size or 0) > MAX_RESIDENT_BYTES_PER_DAY:
-        raise MediaRejected("resident.storage_full")
+    assert message.from_user is not None
+    stored = await services.residents.bytes_stored_since(
+        message.from_user.id, services.clock.now() - timedelta(days=1))
+    refused = draft.refusal(kind, item.file_size, stored)
+    if refused is not None:
+        raise MediaRejected(refused)
     try:
-        file = await item.get_file()
-        data = bytes(await file.download_as_bytearray())
-    except TelegramError as exc:
-        raise MediaRejected("media.too_big" if "too big" in str(exc).lower()
-                            else "media.unavailable") from exc
-    root = Path(config.media_dir)
-    record: dict[str, Any] = {"kind": kind, "file_id": item.file_id,
-                              "file_unique_id": item.file_unique_id, "file_size": item.file_size}
-    if kind == "photo":
-        image = await to_thread(reencode_image, data, max_bytes=config.max_photo_bytes)
-        path = await to_thread(store_bytes, root, image.data, ".jpg")
-        record.update(sha256=image.sha256, width=image.width, height=image.height,
-                      bytes=len(image.data))
-    else:
-        path = await to_thread(store_bytes, root, data, ".ogg")
-        record["bytes"] = len(data)
-        record["duration"] = seconds(message.voice.duration) if message.voice else 0
-    record["path"] = str(path.relative_to(root))
-    return record
+        kept = await keep_file(ctx.bot, item.file_id, kind, item.file_size,
+                               Path(config.media_dir), config.max_photo_bytes)
+    except TryLater as exc:
+        raise MediaRejected("media.unavailable") from exc
+    return DraftFile(
+        kind=kind, file_id=item.file_id, file_unique_id=item.file_unique_id,
+        file_size=item.file_size, path=kept.path, bytes=kept.bytes,
+        duration=seconds(message.voice.duration) if message.voice else None,
+        sha256=kept.sha256, width=kept.width, height=kept.height,
+    )
 
 
 async def on_late_content(update: Update, ctx: Ctx) -> str | None:
@@ -317,9 +291,9 @@ async def on_next(update: Update, ctx: Ctx) -> str | int:
     assert query is not None
     await query.answer()
     draft = _draft(ctx)
-    if not draft.get("grid"):
+    if draft.grid is None:
         return await _recover(update, ctx)
-    if not _has_content(draft):
+    if not draft.has_content:
         await _say(update, ctx, "resident.empty")
         return COLLECT
     return await _ask_category(update, ctx)
@@ -329,12 +303,12 @@ async def _ask_category(update: Update, ctx: Ctx) -> str:
     services = ctx.services
     lang = user_language(ctx, update.effective_user)
     draft = _draft(ctx)
-    guess = classify(draft.get("text", ""), services.categories).category.key
-    draft.setdefault("category", guess)
+    if draft.category is None:
+        draft.category = classify(draft.text, services.categories).category.key
     rows = []
     row: list[tuple[str, str]] = []
     for category in services.categories:
-        mark = "✅ " if category.key == draft["category"] else ""
+        mark = "✅ " if category.key == draft.category else ""
         row.append((mark + category.label(lang), f"rpt:c:{category.key}"))
         if len(row) == 2:
             rows.append(row)
@@ -356,25 +330,25 @@ async def on_category(update: Update, ctx: Ctx) -> str | int:
     except KeyError:
         raise UserError("button.unknown") from None
     draft = _draft(ctx)
-    if not draft.get("grid"):
+    if draft.grid is None:
         return await _recover(update, ctx)
-    draft["category"] = category.key
+    draft.category = category.key
     lang = user_language(ctx, update.effective_user)
     if category.emergency_hint(lang):
         await reply(update, ctx, category.emergency_hint(lang), part="category-hint",
                     quote=False)
-    media = draft.get("media", [])
-    grid = await services.roster.grid(draft["grid"])
+    files = draft.files
+    grid = await services.roster.grid(draft.grid)
     await _say(
         update, ctx, "resident.confirm",
         _kb([[(t(lang, "button.submit"), "rpt:ok")],
              [(t(lang, "button.change_category"), "rpt:next"),
               (t(lang, "button.cancel"), "rpt:cancel")]]),
-        grid=html.escape(grid.name if grid else draft["grid"]),
-        place=place_label(lang, Place(draft.get("building", ""), draft.get("unit", ""))),
-        category=category.label(lang), text=html.escape(draft.get("text", "")[:500]) or "—",
-        photos=sum(m["kind"] == "photo" for m in media),
-        voices=sum(m["kind"] == "voice" for m in media),
+        grid=html.escape(grid.name if grid else draft.grid),
+        place=place_label(lang, draft.place),
+        category=category.label(lang), text=html.escape(draft.text[:500]) or "—",
+        photos=sum(f.kind == "photo" for f in files),
+        voices=sum(f.kind == "voice" for f in files),
     )
     return CONFIRM
 
@@ -385,20 +359,19 @@ async def on_submit(update: Update, ctx: Ctx) -> str | int:
     user = query.from_user
     draft = _draft(ctx)
     services = ctx.services
-    if not draft.get("grid") or not draft.get("category"):
+    if draft.grid is None or draft.category is None:
         await query.answer()
         return await _recover(update, ctx)
+    where = draft.location
     number = await services.residents.submit(
         user_id=user.id, chat_id=query.message.chat.id, message_id=query.message.message_id,
-        grid_key=draft["grid"], place=Place(draft.get("building", ""), draft.get("unit", "")),
-        category=draft["category"], text=draft.get("text", ""),
+        grid_key=draft.grid, place=draft.place, category=draft.category, text=draft.text,
         media=tuple(
-            IncomingMedia(m["kind"], m["file_id"], m["file_unique_id"], m.get("file_size"),
-                          m.get("duration"), m["path"], m.get("sha256"), m.get("width"),
-                          m.get("height"))
-            for m in draft.get("media", [])
+            IncomingMedia(f.kind, f.file_id, f.file_unique_id, f.file_size, f.duration,
+                          f.path, f.sha256, f.width, f.height)
+            for f in draft.files
         ),
-        latitude=draft.get("lat"), longitude=draft.get("lon"),
+        latitude=where[0] if where else None, longitude=where[1] if where else None,
     )
     await query.answer()
     _clear(ctx)
@@ -409,7 +382,7 @@ async def on_submit(update: Update, ctx: Ctx) -> str | int:
 async def _recover(update: Update, ctx: Ctx) -> str | int:
     """A step whose draft lacks what earlier steps gave: a draft swept after a day away
     ends with a word, one with content but no place asks for the place again."""
-    if not _has_content(_draft(ctx)):
+    if not _draft(ctx).has_content:
         _clear(ctx)
         await _say(update, ctx, "resident.draft_expired")
         return ConversationHandler.END
@@ -418,14 +391,13 @@ async def _recover(update: Update, ctx: Ctx) -> str | int:
 
 def draft_files(user_data: dict[Any, Any]) -> list[str]:
     """The stored files of one resident's draft (relative to media_dir)."""
-    draft: dict[str, Any] = user_data.get("draft") or {}
-    return [str(m["path"]) for m in draft.get("media", []) if m.get("path")]
+    return [f.path for f in Draft(user_data.get("draft") or {}).files]
 
 
 def stale_draft(user_data: dict[Any, Any], cutoff: str) -> bool:
     """A draft nobody touched since ``cutoff`` (a report abandoned half-way)."""
-    draft: dict[str, Any] = user_data.get("draft") or {}
-    return bool(draft) and str(draft.get("touched", "")) < cutoff
+    data: dict[str, Any] = user_data.get("draft") or {}
+    return bool(data) and Draft(data).touched < cutoff
 
 
 async def on_cancel(update: Update, ctx: Ctx) -> int:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,6 +32,48 @@ IDLE_POLL = 30.0  # seconds
 
 # Told when a file cannot be kept: (media row, catalog key of the reason).
 Rejected = Callable[[MediaRow, str], Awaitable[None]]
+
+
+class TryLater(Exception):
+    """Telegram could not hand the file over just now (flood wait, timeout, network)."""
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A file downloaded, checked and stored under media_dir (``path`` relative to it)."""
+
+    path: str
+    bytes: int
+    sha256: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+async def keep_file(
+    bot: Bot, file_id: str, kind: str, size: int | None, media_dir: Path, max_bytes: int,
+) -> Kept:
+    """The one download path, for a group's report and a resident's draft alike: fetch the
+    file, re-encode a photo without EXIF (in a worker thread), store it by its hash.
+    ``MediaRejected`` for a file that will never do, ``TryLater`` for a passing failure."""
+    if size is not None and size > max_bytes:
+        raise MediaRejected("media.too_big")
+    try:
+        file = await bot.get_file(file_id)
+        if file.file_size is not None and file.file_size > max_bytes:
+            raise MediaRejected("media.too_big")
+        data = bytes(await file.download_as_bytearray())
+    except BadRequest as exc:
+        too_big = "too big" in str(exc).lower()
+        raise MediaRejected("media.too_big" if too_big else "media.unavailable") from exc
+    except (RetryAfter, TimedOut, NetworkError, Forbidden) as exc:
+        raise TryLater(type(exc).__name__) from exc
+    if kind == "photo":
+        image = await asyncio.to_thread(reencode_image, data, max_bytes=max_bytes)
+        path = await asyncio.to_thread(store_bytes, media_dir, image.data, ".jpg")
+        return Kept(str(path.relative_to(media_dir)), len(image.data), image.sha256,
+                    image.width, image.height)
+    path = await asyncio.to_thread(store_bytes, media_dir, data, ".ogg")
+    return Kept(str(path.relative_to(media_dir)), len(data))
 
 
 class MediaFetcher:
@@ -76,38 +119,19 @@ class MediaFetcher:
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def fetch(self, row: MediaRow) -> None:
-        if row.file_size is not None and row.file_size > self.max_bytes:
-            await self._reject(row, "media.too_big")
-            return
         try:
-            file = await self.bot.get_file(row.file_id)
-            if file.file_size is not None and file.file_size > self.max_bytes:
-                await self._reject(row, "media.too_big")
-                return
-            data = bytes(await file.download_as_bytearray())
-        except BadRequest as exc:
-            key = "media.too_big" if "too big" in str(exc).lower() else "media.unavailable"
-            await self._reject(row, key)
-            return
-        except (RetryAfter, TimedOut, NetworkError, Forbidden) as exc:
-            await self._retry(row, f"{type(exc).__name__}")
-            return
-        try:
-            if row.kind == "photo":
-                image = await asyncio.to_thread(reencode_image, data, max_bytes=self.max_bytes)
-                path = await asyncio.to_thread(store_bytes, self.media_dir, image.data, ".jpg")
-                values: dict[str, object] = {
-                    "width": image.width, "height": image.height, "sha256": image.sha256,
-                }
-            else:
-                path = await asyncio.to_thread(store_bytes, self.media_dir, data, ".ogg")
-                values = {}
+            kept = await keep_file(self.bot, row.file_id, row.kind, row.file_size,
+                                   self.media_dir, self.max_bytes)
         except MediaRejected as exc:
             await self._reject(row, exc.key)
             return
-        values.update(status="stored", path=str(path.relative_to(self.media_dir)), error=None,
-                      attempts=row.attempts + 1)
-        await issues.set_media(self.store, row.id, values)
+        except TryLater as exc:
+            await self._retry(row, str(exc))
+            return
+        await issues.set_media(self.store, row.id, {
+            "status": "stored", "path": kept.path, "width": kept.width, "height": kept.height,
+            "sha256": kept.sha256, "error": None, "attempts": row.attempts + 1,
+        })
 
     async def _reject(self, row: MediaRow, key: str) -> None:
         log.info("media %s of issue %s rejected: %s", row.id, row.issue_id, key)
