@@ -121,14 +121,7 @@ async def cmd_open(update: Update, ctx: Ctx) -> None:
     assert user is not None and chat is not None
     services = ctx.services
     key = grid_arg(ctx.args or [], "open.which_grid")
-    if key is not None:
-        grid = await services.roster.grid(key)
-        if grid is None:
-            raise UserError("grid.unknown", key=key)
-    else:
-        grid = await services.roster.grid_of_chat(chat.id)
-        if grid is None:
-            raise UserError("open.which_grid")
+    grid = await services.roster.grid_named_or_here(key, chat.id, "open.which_grid")
     await services.roster.require_head(grid.key, user.id)
     lang = chat_language(ctx, update)
     items = [

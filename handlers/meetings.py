@@ -14,7 +14,6 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.domain.args import decide_args, grid_arg
-from bot.errors import UserError
 from bot.services.agenda import DECISION_MAX
 from handlers.common import chat_language, reply, reply_key
 from handlers.context import Ctx
@@ -28,16 +27,10 @@ async def cmd_agenda(update: Update, ctx: Ctx) -> None:
     assert user is not None and chat is not None
     services = ctx.services
     key = grid_arg(ctx.args or [], "agenda.which_grid")
+    grid = await services.roster.grid_named_or_here(key, chat.id, "agenda.which_grid")
     if key is not None:
-        grid = await services.roster.grid(key)
-        if grid is None:
-            raise UserError("grid.unknown", key=key)
-        await services.roster.require_head(grid.key, user.id)
-    else:
-        grid = None if chat.type == "private" else await services.roster.grid_of_chat(chat.id)
-        if grid is None:
-            raise UserError("agenda.which_grid")
         # Anyone in the grid's own group may look: the agenda will be posted there anyway.
+        await services.roster.require_head(grid.key, user.id)
     chunks = await services.agenda.preview(grid.key, language=chat_language(ctx, update))
     for i, chunk in enumerate(chunks):
         await reply(update, ctx, chunk, part=i, html=True)

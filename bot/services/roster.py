@@ -68,6 +68,19 @@ class RosterService:
     async def grid(self, key: str) -> GridRow | None:
         return await grids.by_key(self.store, key)
 
+    async def grid_named_or_here(self, key: str | None, chat_id: int, usage: str) -> GridRow:
+        """The grid a command names, or else the one this group is bound to; ``usage`` is
+        the answer when there is neither (a private chat, an unbound group)."""
+        if key is not None:
+            grid = await self.grid(key)
+            if grid is None:
+                raise UserError("grid.unknown", key=key)
+            return grid
+        here = await self.grid_of_chat(chat_id)
+        if here is None:
+            raise UserError(usage)
+        return here
+
     async def all_grids(self) -> list[GridRow]:
         return await grids.all_grids(self.store)
 
