@@ -6,30 +6,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import Clock, iso
-from bot.config import Config
+from bot.clock import iso
 from bot.domain.deadlines import ACK_WINDOWS
 from bot.domain.issue import Issue
 from bot.domain.model import Status
 from bot.domain.routing import escalate
 from bot.i18n import t
-from bot.services.issues import IssueService
-from bot.services.roster import RosterService
+from bot.services.base import IssueWork
 from bot.views.html_text import mention
 from storage import escalations, issues, outbox
-from storage.db import Store
 
 
-class EscalationService:
-    def __init__(
-        self, config: Config, store: Store, clock: Clock, roster: RosterService,
-        issues_service: IssueService,
-    ) -> None:
-        self.config = config
-        self.store = store
-        self.clock = clock
-        self.roster = roster
-        self.issues = issues_service
+class EscalationService(IssueWork):
+    """Unclaimed items climb the chain once per step when their acknowledge window passes."""
 
     async def escalate_due(self, now: datetime | None = None) -> int:
         moment = now or self.clock.now()

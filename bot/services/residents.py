@@ -14,23 +14,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.clock import Clock, iso, parse_iso
-from bot.config import Config
+from bot.clock import iso, parse_iso
 from bot.domain.issue import Issue
 from bot.domain.lifecycle import Action, Actor
 from bot.domain.model import Place, ReporterKind, Role, Status
 from bot.domain.routing import escalate
 from bot.errors import UserError
 from bot.i18n import t
-from bot.services.issues import IncomingMedia, IssueService, Report
+from bot.services.base import IssueWork
+from bot.services.issues import IncomingMedia, Report
 from bot.services.messages import clip
 from bot.services.notices import VERIFY_ANSWERS
-from bot.services.roster import RosterService
 from bot.views.card import keyboard
 from bot.views.html_text import mention, utf16_len
 from bot.views.place import place_label
 from storage import issues, outbox
-from storage.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -65,21 +63,7 @@ class _Leg:
     note_thread: int | None
 
 
-class ResidentService:
-    def __init__(
-        self,
-        config: Config,
-        store: Store,
-        clock: Clock,
-        roster: RosterService,
-        issues_service: IssueService,
-    ) -> None:
-        self.config = config
-        self.store = store
-        self.clock = clock
-        self.roster = roster
-        self.issues = issues_service
-
+class ResidentService(IssueWork):
     async def check_rate(self, user_id: int) -> None:
         """At most N new issues per resident per hour and per day (SPEC §3 anti-spam)."""
         now = self.clock.now()
