@@ -16,7 +16,8 @@ from PIL import Image
 from bot.domain.lifecycle import Action
 from bot.images import _shape  # the sheet's geometry, to find each tile's centre
 from bot.services.issues import Report
-from bot.services.messages import utf16_len
+from bot.views.agenda import render
+from bot.views.html_text import utf16_len
 from tests.conftest import COORDINATOR, GRID, GRID_HEAD, GROUP, OUTSIDER, Bot, jpeg
 from tests.test_meetings_posting import agenda_of, agendas, at, local, move_to, report, start, tick
 
@@ -49,7 +50,7 @@ async def test_every_item_once_oldest_first_and_every_message_under_the_limit(
         built = await agenda_of(bot).build(
             GRID, local(2026, 3, 9, 8, 0), previous=local(2026, 2, 28, 8, 0)
         )
-        rendered = agenda_of(bot).render(built, "zh")
+        rendered = render(built, "zh", agenda_of(bot).issues.categories)
         print(f"{count} items: build+render {time.perf_counter() - started:.3f}s, "
               f"{len(rendered)} messages")
         assert await tick(bot) == 1

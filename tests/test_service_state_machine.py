@@ -82,7 +82,7 @@ GROUP_POSTERS = (COORDINATOR, *ALL_HEADS, STRANGER)
 
 VERIFY_DAYS = 3
 MAX_PER_HOUR, MAX_PER_DAY = 3, 10
-VERIFY_ANSWERS = ("fixed", "partly", "no", "unsure")  # as in bot.services.notices
+VERIFY_ANSWERS = ("fixed", "partly", "no", "unsure")  # as in bot.views.notices
 
 GROUP_TEXTS = (
     "",

@@ -7,36 +7,34 @@ at once - the second writer finds the row and posts nothing. A bot that was down
 hour posts the latest missed meeting when it comes back, marked late; older missed
 meetings are never posted as a backlog (their lists are stale; the latest one covers them).
 
-Rendering is pure: :meth:`AgendaService.build` reads everything into an :class:`Agenda` of
-plain data, :meth:`AgendaService.render` turns it into messages under Telegram's limit.
+Reading is here, rendering is not: :meth:`AgendaService.build` reads everything into an
+:class:`~bot.views.agenda.Agenda` of plain data, and :mod:`bot.views.agenda` turns it into
+messages under Telegram's limit.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from bisect import bisect_left
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock, iso, parse_iso
 from bot.config import Config
-from bot.domain.classify import without_hashtag
 from bot.domain.deadlines import is_overdue, resolution_due
 from bot.domain.issue import Issue
 from bot.domain.meetings import last_meeting, next_meeting
 from bot.domain.model import Kind
 from bot.errors import UserError
-from bot.i18n import language_for, t
+from bot.i18n import language_for
 from bot.images import MAX_TILES, contact_sheet
 from bot.media import store_bytes
+from bot.services.base import IssueWork
 from bot.services.issues import IssueService
-from bot.services.messages import split_message, utf16_len
 from bot.services.roster import RosterService
+from bot.views.agenda import Agenda, AgendaItem, KindLine, render, sheet_caption, summary
 from storage import issues, meetings, outbox
 from storage.db import Store
 from storage.grids import GridRow
@@ -48,76 +46,8 @@ LATE_AFTER = timedelta(minutes=15)
 # The coordinators' summary is still sent this long after the last posting (a crash between
 # the agendas and the summary), never days later to someone who just started the bot.
 SUMMARY_WINDOW = timedelta(hours=1)
-# Telegram allows 4,096 characters after entity parsing (UTF-16 units); raw HTML is longer
-# than what it parses to, so this leaves room for anything we did not think of.
-MESSAGE_LIMIT = 4000
+# /decide refuses a longer decision; the agenda shows only its start (bot.views.agenda).
 DECISION_MAX = 1000
-# Shown on the agenda; the whole text stays in the event log.
-EXCERPT_CHARS = 24
-DECISION_CHARS = 200
-
-
-@dataclass(frozen=True)
-class AgendaItem:
-    number: int
-    category: str  # category key; its label depends on the language
-    kind: str
-    building: str
-    unit: str
-    status: str
-    priority: str
-    excerpt: str
-    assignee: str | None = None
-    age_days: int = 0
-    overdue: bool = False
-    meeting_no: int = 1  # this is the item's Nth agenda (carried over N - 1 times)
-    decision: str | None = None
-    photo: str | None = None  # first stored report photo, relative to media_dir
-
-
-@dataclass(frozen=True)
-class KindLine:
-    kind: str
-    created: int
-    closed: int
-
-
-@dataclass(frozen=True)
-class Agenda:
-    """Everything one grid's agenda says, as plain data (no database, no language)."""
-
-    grid_key: str
-    grid_name: str
-    meeting_at: datetime  # UTC
-    local_date: date
-    local_time: str
-    period_start: date | None
-    period_end: date
-    late: bool
-    preview: bool
-    closed: tuple[AgendaItem, ...]
-    new: tuple[AgendaItem, ...]
-    unresolved: tuple[AgendaItem, ...]
-    figures: tuple[KindLine, ...]
-
-    @property
-    def overdue(self) -> int:
-        return sum(1 for item in self.unresolved if item.overdue)
-
-
-def ordinal_key(n: int) -> str:
-    """CLDR's English ordinal categories (1st, 2nd, 3rd, 4th, 11th-13th, 21st ...); each
-    catalog words all four, Chinese the same way ("第3次上会")."""
-    if n % 100 in (11, 12, 13):
-        return "agenda.ordinal_other"
-    return {1: "agenda.ordinal_one", 2: "agenda.ordinal_two", 3: "agenda.ordinal_few"}.get(
-        n % 10, "agenda.ordinal_other"
-    )
-
-
-def _excerpt(text: str, limit: int) -> str:
-    flat = " ".join(without_hashtag(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _read_all(paths: list[Path]) -> list[bytes]:
@@ -131,20 +61,12 @@ def _read_all(paths: list[Path]) -> list[bytes]:
     return out
 
 
-class AgendaService:
+class AgendaService(IssueWork):
     def __init__(
-        self,
-        config: Config,
-        store: Store,
-        clock: Clock,
-        roster: RosterService,
+        self, config: Config, store: Store, clock: Clock, roster: RosterService,
         issues_service: IssueService,
     ) -> None:
-        self.config = config
-        self.store = store
-        self.clock = clock
-        self.roster = roster
-        self.issues = issues_service
+        super().__init__(config, store, clock, roster, issues_service)
         self.meeting_time = time.fromisoformat(config.meeting_time)
 
     # ------------------------------------------------------------------ calendar
@@ -242,86 +164,9 @@ class AgendaService:
     @staticmethod
     def _basics(row: Issue) -> dict[str, Any]:
         return {
-            "number": row.id, "category": row.category, "kind": row.kind,
-            "building": row.place.building, "unit": row.place.unit, "status": row.status,
-            "priority": row.priority, "excerpt": _excerpt(row.text, EXCERPT_CHARS),
+            "number": row.id, "category": row.category, "kind": row.kind, "place": row.place,
+            "status": row.status, "priority": row.priority, "text": row.text,
         }
-
-    # ------------------------------------------------------------------ rendering
-
-    def _place(self, lang: str, item: AgendaItem) -> str:
-        if item.building and item.unit:
-            return t(lang, "place.building_unit", building=item.building, unit=item.unit)
-        if item.building:
-            return t(lang, "place.building", building=item.building)
-        return t(lang, "place.unknown")
-
-    def _common(self, lang: str, item: AgendaItem) -> dict[str, Any]:
-        return {
-            "number": item.number,
-            "category": html.escape(self.issues.category(item.category).label(lang)),
-            "place": html.escape(self._place(lang, item)),
-            "status": t(lang, f"status.{item.status}"),
-            "text": html.escape(item.excerpt),
-        }
-
-    def _decision(self, lang: str, item: AgendaItem) -> str:
-        if not item.decision:
-            return ""
-        text = html.escape(_excerpt(item.decision, DECISION_CHARS))
-        return "\n" + t(lang, "agenda.decision", text=text)
-
-    def _unresolved_line(self, lang: str, item: AgendaItem) -> str:
-        line = t(
-            lang, "agenda.unresolved_line", **self._common(lang, item),
-            who=html.escape(item.assignee) if item.assignee else t(lang, "agenda.nobody"),
-            days=item.age_days, priority=t(lang, f"priority.{item.priority}"),
-            overdue=t(lang, "agenda.overdue") if item.overdue else "",
-            ordinal=t(lang, ordinal_key(item.meeting_no), n=item.meeting_no),
-        )
-        return line + self._decision(lang, item)
-
-    def render(self, agenda: Agenda, language: str) -> list[str]:
-        """HTML messages, each under the limit; an item is never cut and appears once.
-
-        Every message starts with the agenda's header, "(2/3)" when there are several; a
-        section that goes on in the next message is headed again there, marked continued.
-        """
-        lang = language
-        intro: list[str] = []
-        if agenda.preview:
-            intro.append(t(lang, "agenda.preview", date=agenda.local_date.strftime("%m-%d"),
-                           time=agenda.local_time))
-        if agenda.late:
-            intro.append(t(lang, "agenda.late", time=agenda.local_time))
-        if agenda.period_start is not None:
-            intro.append(t(lang, "agenda.period", start=agenda.period_start.isoformat(),
-                           end=agenda.period_end.isoformat()))
-        else:
-            intro.append(t(lang, "agenda.period_first", end=agenda.period_end.isoformat()))
-
-        sections: list[tuple[str, list[str]]] = [
-            (t(lang, "agenda.closed_header", count=len(agenda.closed)),
-             [t(lang, "agenda.closed_line", **self._common(lang, i)) + self._decision(lang, i)
-              for i in agenda.closed]),
-            (t(lang, "agenda.new_header", count=len(agenda.new)),
-             [t(lang, "agenda.new_line", **self._common(lang, i)) for i in agenda.new]),
-            (t(lang, "agenda.unresolved_header", count=len(agenda.unresolved)),
-             [self._unresolved_line(lang, i) for i in agenda.unresolved]),
-            (t(lang, "agenda.figures_header"),
-             [" · ".join(
-                 t(lang, "agenda.figures_line", kind=t(lang, f"agenda.kind_{f.kind}"),
-                   created=f.created, closed=f.closed)
-                 for f in agenda.figures)]),
-        ]
-
-        def header(part: int, total: int) -> str:
-            text = t(lang, "agenda.header", grid=html.escape(agenda.grid_name),
-                     date=agenda.local_date.isoformat())
-            return text + t(lang, "agenda.part", part=part, total=total) if total > 1 else text
-
-        return pack(intro, sections, header, continued=lambda s: t(lang, "agenda.continued",
-                                                                     section=s))
 
     # ------------------------------------------------------------------ posting
 
@@ -331,7 +176,7 @@ class AgendaService:
         agenda = await self.build(
             grid_key, self._next(now), previous=self._last(now), preview=True
         )
-        return self.render(agenda, language or self.config.language)
+        return render(agenda, language or self.config.language, self.issues.categories)
 
     async def post_due(self, now: datetime | None = None) -> int:
         """Post the latest meeting's agenda to every bound grid that has not had it.
@@ -374,7 +219,7 @@ class AgendaService:
         assert grid.chat_id is not None
         lang = self.config.language
         agenda = await self.build(grid.key, meeting_at, previous=previous, late=late)
-        chunks = self.render(agenda, lang)
+        chunks = render(agenda, lang, self.issues.categories)
         # Pillow work happens before the transaction: the write lock is held briefly.
         sheet = await self._contact_sheet(agenda, lang)
         stamp = iso(now)
@@ -416,9 +261,7 @@ class AgendaService:
             contact_sheet, [(n, d) for (n, _), d in zip(shown, data, strict=True)]
         )
         path = await asyncio.to_thread(store_bytes, root, image, ".jpg")
-        caption = (t(lang, "agenda.sheet", count=len(shown)) if len(shown) == len(with_photo)
-                   else t(lang, "agenda.sheet_capped", count=len(shown), total=len(with_photo)))
-        return str(path.relative_to(root)), caption
+        return str(path.relative_to(root)), sheet_caption(lang, len(shown), len(with_photo))
 
     async def _summaries(
         self, now: datetime, meeting_at: datetime, previous: datetime | None, local_date: str,
@@ -447,15 +290,10 @@ class AgendaService:
                     )
                     for p in postings
                 ]
-            lang = language_for(language, self.config.language)
-            lines = [t(lang, "agenda.summary_header", date=local_date)] + [
-                t(lang, "agenda.summary_line", grid=html.escape(a.grid_name),
-                  unresolved=len(a.unresolved), overdue=a.overdue, closed=len(a.closed))
-                for a in agendas
-            ]
+            chunks = summary(language_for(language, self.config.language), local_date, agendas)
             stamp = iso(now)
             async with self.store.transaction() as conn:
-                for i, chunk in enumerate(split_message(lines)):
+                for i, chunk in enumerate(chunks):
                     await outbox.enqueue_call(
                         conn, coordinator, "sendMessage",
                         {"chat_id": coordinator, "text": chunk, "parse_mode": "HTML"},
@@ -473,8 +311,7 @@ class AgendaService:
         Coordinators only: they chair the meeting. A command delivered twice (the inbox
         retries a failed update) records one decision.
         """
-        if not self.roster.is_coordinator(user_id):
-            raise UserError("perm.coordinator_only")
+        self.roster.require_coordinator(user_id)
         text = text.strip()
         if not 1 <= len(text) <= DECISION_MAX:
             raise UserError("decide.usage")
@@ -489,44 +326,3 @@ class AgendaService:
                 data={"text": text}, chat_id=chat_id, message_id=message_id,
             )
 
-
-def pack(
-    intro: list[str],
-    sections: list[tuple[str, list[str]]],
-    header: Callable[[int, int], str],
-    *,
-    continued: Callable[[str], str],
-    limit: int = MESSAGE_LIMIT,
-) -> list[str]:
-    """Lay sections of items out over messages of at most ``limit`` UTF-16 units.
-
-    A section's heading travels with its first item (never alone at the bottom); an empty
-    section is just its heading. Room for the longest "(n/n)" header is kept in every
-    message, so numbering the parts afterwards cannot push one over the limit.
-    """
-    blocks: list[tuple[str, str, bool]] = []  # (section heading, text, first of section)
-    for heading, items in sections:
-        if not items:
-            blocks.append((heading, heading, True))
-            continue
-        blocks.append((heading, f"{heading}\n{items[0]}", True))
-        blocks.extend((heading, item, False) for item in items[1:])
-
-    bodies: list[list[str]] = [list(intro)]
-    size = utf16_len("\n".join(intro))
-    room = limit - utf16_len(header(999, 999)) - 1
-    for heading, text, first in blocks:
-        gap = 2 if first else 1  # a blank line before a section
-        if bodies[-1] and size + gap + utf16_len(text) > room:
-            lead = [] if first else [continued(heading)]
-            bodies.append(lead)
-            size = utf16_len("\n".join(lead))
-            gap = 1 if lead else 0
-        if first and bodies[-1]:
-            bodies[-1].append("")
-        bodies[-1].append(text)
-        size += gap + utf16_len(text)
-    total = len(bodies)
-    return [
-        "\n".join([header(part, total), *body]) for part, body in enumerate(bodies, start=1)
-    ]

@@ -1,5 +1,7 @@
 """Notices to a resident reporter: every status change of their issue, in their language,
-and on "resolved" the question "fixed?" with a before/after picture when there is one."""
+and on "resolved" the question "fixed?" with a before/after picture when there is one.
+
+The words and buttons are :mod:`bot.views.notices`; here are the lookups and the outbox."""
 
 from __future__ import annotations
 
@@ -10,20 +12,12 @@ from typing import Any
 from bot.config import Config
 from bot.domain.issue import Issue
 from bot.domain.lifecycle import Action
-from bot.i18n import language_for, t
+from bot.i18n import language_for
 from bot.images import before_after
 from bot.media import store_bytes
+from bot.views.notices import before_after_labels, status_notice
 from storage import issues, outbox, people
 from storage.db import Store
-
-VERIFY_ANSWERS = ("fixed", "partly", "no", "unsure")
-
-
-def verify_keyboard(language: str, issue_id: int) -> dict[str, Any]:
-    return {"inline_keyboard": [
-        [{"text": t(language, f"verify.{a}"), "callback_data": f"issue:verify:{issue_id}:{a}"}]
-        for a in VERIFY_ANSWERS
-    ]}
 
 
 class ReporterNotices:
@@ -44,26 +38,17 @@ class ReporterNotices:
             return
         lang = await self.language(conn, row.reporter_user_id)
         key = f"notice:{row.id}:{action.value}:{now}"
-        if action is Action.RESOLVE:
-            text = t(lang, "verify.question", number=row.id)
-            markup = verify_keyboard(lang, row.id)
-            if attachment:
-                payload: dict[str, Any] = {
-                    "chat_id": row.reporter_user_id, "photo_file": attachment,
-                    "caption": text, "reply_markup": markup,
-                }
-                method = "sendPhoto"
-            else:
-                payload = {"chat_id": row.reporter_user_id, "text": text, "reply_markup": markup}
-                method = "sendMessage"
+        text, markup = status_notice(lang, row, action)
+        if action is Action.RESOLVE and attachment:  # the picture goes with "fixed?"
+            payload: dict[str, Any] = {
+                "chat_id": row.reporter_user_id, "photo_file": attachment, "caption": text,
+            }
+            method = "sendPhoto"
         else:
-            if action is Action.CLOSE and row.verified == 0:
-                text = t(lang, "notice.closed_unverified", number=row.id)
-            else:
-                text = t(lang, "notice.status", number=row.id,
-                         status=t(lang, f"status.{row.status}"))
             payload = {"chat_id": row.reporter_user_id, "text": text}
             method = "sendMessage"
+        if markup is not None:
+            payload["reply_markup"] = markup
         # A notice in a resident's private chat yields to cards and pings (storage.outbox).
         await outbox.enqueue_call(
             conn, row.reporter_user_id, method, payload, now, dedup_key=key, issue_id=row.id,
@@ -90,7 +75,8 @@ class ReporterNotices:
         second = None
         if after is not None and after.path is not None:
             second = await asyncio.to_thread((root / after.path).read_bytes)
-        labels = (t(language, "verify.before"), t(language, "verify.after"))
-        data = await asyncio.to_thread(before_after, first, second, labels=labels)
+        data = await asyncio.to_thread(
+            before_after, first, second, labels=before_after_labels(language)
+        )
         path = await asyncio.to_thread(store_bytes, root, data, ".jpg")
         return str(path.relative_to(root))

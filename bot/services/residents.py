@@ -24,9 +24,9 @@ from bot.i18n import t
 from bot.services.base import IssueWork
 from bot.services.issues import IncomingMedia, Report
 from bot.services.messages import clip
-from bot.services.notices import VERIFY_ANSWERS
 from bot.views.card import keyboard
 from bot.views.html_text import mention, utf16_len
+from bot.views.notices import VERIFY_ANSWERS
 from bot.views.place import place_label
 from storage import issues, outbox
 
