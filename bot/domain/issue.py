@@ -154,3 +154,18 @@ def decide(
     who = by if by is not None else actor.user_id if actor is not None else None
     event = Event(action.value, who, issue.status, status, data)
     return replace(issue, **changes), event
+
+
+def climbed(issue: Issue, now: datetime, step: int, to: Assignee | None) -> tuple[Issue, Event]:
+    """An unclaimed item whose acknowledge window passed goes one rung up the chain (SPEC §4):
+    to the next head, with a fresh window; at the top of the chain, with nobody left to
+    ping, the clock stops and the item stays where it is."""
+    changes: dict[str, Any] = {"updated_at": now, "ack_due_at": None}
+    if to is not None:
+        changes.update(status=Status.ASSIGNED, assignee_user_id=to.user_id,
+                       assignee_role=to.role, ack_due_at=now + ACK_WINDOWS[issue.priority])
+    after = replace(issue, **changes)
+    event = Event("escalated", None, issue.status, after.status,
+                  {"step": step, "from": issue.assignee_user_id,
+                   "to": to.user_id if to else None})
+    return after, event

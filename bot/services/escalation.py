@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.clock import iso
-from bot.domain.deadlines import ACK_WINDOWS
-from bot.domain.issue import Issue
-from bot.domain.model import Status
+from bot.domain.issue import Assignee, Issue, climbed
 from bot.domain.routing import escalate
 from bot.i18n import t
 from bot.services.base import IssueWork
@@ -33,7 +31,6 @@ class EscalationService(IssueWork):
         place = row.place if row.place.building else None
         higher = escalate(current, row.wanted_role, place, heads)
         stamp = iso(now)
-        window = ACK_WINDOWS[row.priority]
         async with self.store.transaction() as conn:
             fresh = await issues.get_in(conn, row.id)
             # Claimed or changed since the query: nothing to do.
@@ -45,22 +42,10 @@ class EscalationService(IssueWork):
                 higher.user_id if higher else None,
             ):
                 return 0
-            values: dict[str, object] = {
-                # At the top of the chain there is nobody left to ping: stop the clock.
-                "ack_due_at": iso(now + window) if higher else None,
-                "updated_at": stamp,
-            }
-            status = row.status
-            if higher is not None:
-                status = Status.ASSIGNED
-                values.update(assignee_user_id=higher.user_id, assignee_role=higher.role.value,
-                              status=status.value)
-            await issues.update_issue(conn, row.id, values)
-            await issues.add_event(
-                conn, row.id, stamp, "escalated", from_status=row.status, to_status=status,
-                data={"step": step, "from": row.assignee_user_id,
-                      "to": higher.user_id if higher else None},
-            )
+            after, event = climbed(fresh, now, step,
+                                   Assignee(higher.user_id, higher.role) if higher else None)
+            await issues.save_in(conn, fresh, after)
+            await issues.record_in(conn, row.id, stamp, event)
             if row.card_chat_id is None:
                 return 1
             await outbox.enqueue_card(conn, row.id, row.card_chat_id, stamp)

@@ -14,7 +14,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from bot.domain.issue import Assignee, Event, Issue, Refused, decide
+from bot.domain.issue import Assignee, Event, Issue, Refused, climbed, decide
 from bot.domain.lifecycle import Action, Actor, IllegalTransition
 from bot.domain.model import Kind, Place, Priority, ReporterKind, Role, Status
 
@@ -140,3 +140,14 @@ def test_a_resident_may_not_undo_a_rejection() -> None:
         assert refused.key == "perm.reopen_lead_only"
     else:
         raise AssertionError("a resident reopened a rejected issue")
+
+
+def test_an_unclaimed_item_climbs_with_a_fresh_window_or_stops_at_the_top() -> None:
+    later = START + timedelta(days=2)
+    up, event = climbed(fresh_issue(), later, 1, Assignee(GRID_HEAD, Role.GRID))
+    assert (up.assignee_user_id, up.assignee_role, up.status) == (GRID_HEAD, Role.GRID,
+                                                                  Status.ASSIGNED)
+    assert up.ack_due_at == later + timedelta(hours=24)
+    assert event.data == {"step": 1, "from": ASSIGNEE, "to": GRID_HEAD}
+    top, _ = climbed(up, later, 2, None)
+    assert top.assignee_user_id == GRID_HEAD and top.ack_due_at is None
