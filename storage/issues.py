@@ -116,11 +116,11 @@ def _media(r: Row) -> MediaRow:
     )
 
 
-async def insert_issue(conn: aiosqlite.Connection, values: dict[str, Any]) -> int:
-    """Insert a new issue; the caller has checked that its source is not already an issue."""
-    unknown = set(values) - set(_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown issue fields: {sorted(unknown)}")
+async def insert_new(conn: aiosqlite.Connection, issue: Issue) -> int:
+    """Insert a new issue (its ``id`` is ignored: the database numbers it) and return its
+    number; the caller has checked that its source is not already an issue."""
+    values = _columns(issue)
+    del values["id"]
     columns = ", ".join(values)
     marks = ", ".join("?" for _ in values)
     cur = await conn.execute(

@@ -137,34 +137,21 @@ class IssueService:
                     return IntakeResult(album, created=False)
             head = chosen.head
             status = Status.ASSIGNED if head else Status.OPEN
-            issue_id = await issues.insert_issue(conn, {
-                "grid_key": grid.key,
-                "building": place.building,
-                "unit": place.unit,
-                "category": category.key,
-                "kind": category.kind.value,
-                "priority": priority.value,
-                "status": status.value,
-                "reporter_kind": r.reporter_kind.value,
-                "reporter_user_id": r.user_id,
-                "reporter_name": r.user_name or None,
-                "assignee_user_id": head.user_id if head else None,
-                "assignee_role": head.role.value if head else None,
-                "wanted_role": category.role.value,
-                "text": r.text,
-                "latitude": r.latitude,
-                "longitude": r.longitude,
-                "source_chat_id": r.chat_id,
-                "source_message_id": r.message_id,
-                "source_thread_id": r.thread_id,
-                "media_group_id": r.media_group_id,
-                "card_chat_id": card_chat,
-                "card_thread_id": card_thread,
-                "created_at": now,
-                "updated_at": now,
-                "ack_due_at": iso(created + ACK_WINDOWS[priority]),
-                "due_at": iso(resolution_due(created, priority, self.config.tz)),
-            })
+            issue_id = await issues.insert_new(conn, Issue(
+                id=0, grid_key=grid.key, place=place, category=category.key,
+                kind=category.kind, priority=priority, status=status,
+                reporter_kind=r.reporter_kind, reporter_user_id=r.user_id,
+                reporter_name=r.user_name or None,
+                assignee_user_id=head.user_id if head else None,
+                assignee_role=head.role if head else None, wanted_role=category.role,
+                department=None, reject_reason=None, text=r.text, latitude=r.latitude,
+                longitude=r.longitude, source_chat_id=r.chat_id, source_message_id=r.message_id,
+                source_thread_id=r.thread_id, media_group_id=r.media_group_id,
+                card_chat_id=card_chat, card_message_id=None, card_thread_id=card_thread,
+                created_at=created, updated_at=created, claimed_at=None, resolved_at=None,
+                closed_at=None, verified=None, ack_due_at=created + ACK_WINDOWS[priority],
+                due_at=resolution_due(created, priority, self.config.tz),
+            ))
             await issues.link_message(conn, r.chat_id, r.message_id, issue_id)
             await self._add_media(conn, issue_id, r, now)
             await issues.add_event(
