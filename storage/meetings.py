@@ -19,19 +19,14 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.domain.figures import KindCount
 from bot.domain.issue import Issue
+from bot.domain.model import Kind
 from storage.db import Store
 from storage.issues import issue_from_row
 
 # Statuses that end an issue: it leaves the unresolved list and enters "closed since".
 _DONE = ("closed", "rejected")
-
-
-@dataclass(frozen=True)
-class KindFigures:
-    kind: str
-    created: int
-    closed: int
 
 
 @dataclass(frozen=True)
@@ -183,8 +178,11 @@ async def first_photos(store: Store, issue_ids: list[int]) -> dict[int, str]:
     return found
 
 
-async def figures_by_kind(store: Store, grid_key: str, start: str, end: str) -> list[KindFigures]:
-    """Per kind, items created and items closed (or rejected) in (start, end]."""
+async def figures_by_kind(
+    store: Store, grid_key: str, start: str, end: str
+) -> tuple[KindCount, ...]:
+    """Per kind (every kind, zeros included), items created and items closed (or rejected)
+    in (start, end]."""
     rows = await store.fetchall(
         """SELECT kind,
                   SUM(CASE WHEN created_at > ? AND created_at <= ? THEN 1 ELSE 0 END),
@@ -195,7 +193,8 @@ async def figures_by_kind(store: Store, grid_key: str, start: str, end: str) -> 
            GROUP BY kind""",
         (start, end, *_DONE, start, end, grid_key, start, end, start, end),
     )
-    return [KindFigures(str(r[0]), int(r[1] or 0), int(r[2] or 0)) for r in rows]
+    counted = {str(r[0]): (int(r[1] or 0), int(r[2] or 0)) for r in rows}
+    return tuple(KindCount(k, *counted.get(k.value, (0, 0))) for k in Kind)
 
 
 async def reachable(store: Store, user_id: int) -> tuple[bool, str | None]:

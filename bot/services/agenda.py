@@ -26,7 +26,6 @@ from bot.config import Config
 from bot.domain.deadlines import is_overdue, resolution_due
 from bot.domain.issue import Issue
 from bot.domain.meetings import last_meeting, next_meeting
-from bot.domain.model import Kind
 from bot.errors import UserError
 from bot.i18n import language_for
 from bot.images import MAX_TILES, contact_sheet
@@ -34,7 +33,7 @@ from bot.media import store_bytes
 from bot.services.base import IssueWork
 from bot.services.issues import IssueService
 from bot.services.roster import RosterService
-from bot.views.agenda import Agenda, AgendaItem, KindLine, render, sheet_caption, summary
+from bot.views.agenda import Agenda, AgendaItem, render, sheet_caption, summary
 from storage import issues, meetings, outbox
 from storage.db import Store
 from storage.grids import GridRow
@@ -139,7 +138,6 @@ class AgendaService(IssueWork):
                 meeting_no=1 + len(listed) - bisect_left(listed, iso(row.created_at)),
                 decision=decisions.get(row.id), photo=photos.get(row.id),
             ))
-        by_kind = {f.kind: f for f in figures}
         return Agenda(
             grid_key=grid.key,
             grid_name=grid.name,
@@ -154,11 +152,7 @@ class AgendaService(IssueWork):
                          for r in closed),
             new=tuple(AgendaItem(**self._basics(r)) for r in new),
             unresolved=tuple(unresolved),
-            figures=tuple(
-                KindLine(k.value, by_kind[k.value].created if k.value in by_kind else 0,
-                         by_kind[k.value].closed if k.value in by_kind else 0)
-                for k in Kind
-            ),
+            figures=figures,
         )
 
     @staticmethod

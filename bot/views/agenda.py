@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.classify import without_hashtag
+from bot.domain.figures import KindCount
 from bot.domain.model import Category, Place, category_by_key
 from bot.i18n import t
 from bot.views.html_text import split_message, utf16_len
@@ -48,15 +49,6 @@ class AgendaItem:
 
 
 @dataclass(frozen=True)
-class KindLine:
-    """The period's figures for one kind of issue (the community reports them by kind)."""
-
-    kind: str
-    created: int
-    closed: int
-
-
-@dataclass(frozen=True)
 class Agenda:
     """Everything one grid's agenda says, as plain data (no database, no language)."""
 
@@ -72,7 +64,7 @@ class Agenda:
     closed: tuple[AgendaItem, ...]
     new: tuple[AgendaItem, ...]
     unresolved: tuple[AgendaItem, ...]
-    figures: tuple[KindLine, ...]
+    figures: tuple[KindCount, ...]
 
     @property
     def overdue(self) -> int:
@@ -152,7 +144,7 @@ def render(agenda: Agenda, language: str, categories: Sequence[Category]) -> lis
          [_unresolved_line(lang, categories, i) for i in agenda.unresolved]),
         (t(lang, "agenda.figures_header"),
          [" · ".join(
-             t(lang, "agenda.figures_line", kind=t(lang, f"agenda.kind_{f.kind}"),
+             t(lang, "agenda.figures_line", kind=t(lang, f"agenda.kind_{f.kind.value}"),
                created=f.created, closed=f.closed)
              for f in agenda.figures)]),
     ]

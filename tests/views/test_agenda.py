@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from bot.domain.figures import KindCount
 from bot.domain.model import DEFAULT_CATEGORIES, Kind, Place
 from bot.views.agenda import (
     MESSAGE_LIMIT,
     Agenda,
     AgendaItem,
-    KindLine,
     ordinal_key,
     pack,
     render,
@@ -41,7 +41,7 @@ def agenda(**changes: Any) -> Agenda:
         meeting_at=datetime(2026, 3, 9, 0, 0, tzinfo=UTC), local_date=date(2026, 3, 9),
         local_time="08:00", period_start=date(2026, 2, 28), period_end=date(2026, 3, 9),
         late=False, preview=False, closed=(), new=(), unresolved=(),
-        figures=tuple(KindLine(k.value, 0, 0) for k in Kind),
+        figures=tuple(KindCount(k, 0, 0) for k in Kind),
     )
     return replace(plain, **changes)
 
