@@ -61,10 +61,15 @@ def test_language_choice() -> None:
 
 def test_every_event_type_has_a_label() -> None:
     """/show names each event of an issue's history from the catalog."""
-    pattern = re.compile(r'add_event\(\s*conn,\s*[^,]+,\s*[^,]+,\s*"([a-z_]+)"')
-    types: set[str] = set()
+    # Events are logged by name (add_event), by the domain (Event("…"), and an action's own
+    # name for every change decide() makes).
+    patterns = (re.compile(r'add_event\(\s*conn,\s*[^,]+,\s*[^,]+,\s*"([a-z_]+)"'),
+                re.compile(r'\bEvent\(\s*"([a-z_]+)"'))
+    types: set[str] = {action.value for action in Action}
     for folder in ("bot", "handlers"):
         for path in (ROOT / folder).rglob("*.py"):
-            types |= set(pattern.findall(path.read_text(encoding="utf-8")))
+            text = path.read_text(encoding="utf-8")
+            for pattern in patterns:
+                types |= set(pattern.findall(text))
     assert {"reported", "escalated", "decision", "relay_to_group"} <= types
     assert sorted(k for k in types if f"event.{k}" not in catalog("en")) == []

@@ -9,9 +9,8 @@ from datetime import datetime
 from bot.clock import iso
 from bot.domain.issue import Assignee, Issue, climbed
 from bot.domain.routing import escalate
-from bot.i18n import t
 from bot.services.base import IssueWork
-from bot.views.html_text import mention
+from bot.views import alerts
 from storage import escalations, issues, outbox
 
 
@@ -50,13 +49,10 @@ class EscalationService(IssueWork):
                 return 1
             await outbox.enqueue_card(conn, row.id, row.card_chat_id, stamp)
             if higher is not None:
-                lang = self.config.language
-                text = t(lang, "escalation.climbed", number=row.id,
-                         window=t(lang, f"escalation.window_{row.priority.value}"),
-                         mention=mention(higher.user_id, higher.name),
-                         role=t(lang, f"role.{higher.role.value}"))
                 payload: dict[str, object] = {
-                    "chat_id": row.card_chat_id, "text": text, "parse_mode": "HTML",
+                    "chat_id": row.card_chat_id,
+                    "text": alerts.climbed(self.config.language, row, higher),
+                    "parse_mode": "HTML",
                     "message_thread_id": row.card_thread_id,
                 }
                 if row.card_message_id is not None:

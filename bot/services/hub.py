@@ -8,7 +8,6 @@ from datetime import timedelta
 from bot.clock import Clock, iso, parse_iso
 from bot.config import Config
 from bot.domain.model import Category
-from bot.i18n import t
 from bot.services import messages
 from bot.services.agenda import AgendaService
 from bot.services.escalation import EscalationService
@@ -16,6 +15,7 @@ from bot.services.issues import IssueService
 from bot.services.qr import QrService
 from bot.services.residents import ResidentService
 from bot.services.roster import RosterService
+from bot.views import alerts
 from storage import meta
 from storage.db import Store
 
@@ -69,12 +69,11 @@ class Services:
         gone = self.clock.now() - parse_iso(last)
         if gone < DOWNTIME_WORTH_TELLING:
             return None
-        hours, minutes = divmod(int(gone.total_seconds()) // 60, 60)
         stamp = iso(self.clock.now())
         for coordinator in self.config.coordinators:
             await messages.say(
                 self.store, self.clock, coordinator,
-                t(self.config.language, "downtime.notice", hours=hours, minutes=minutes),
+                alerts.downtime(self.config.language, gone),
                 dedup_key=f"downtime:{stamp}:{coordinator}",
             )
         return gone
@@ -88,7 +87,7 @@ class Services:
         for coordinator in self.config.coordinators:
             await messages.say(
                 self.store, self.clock, coordinator,
-                t(self.config.language, "chat.lost", grid=key),
+                alerts.chat_lost(self.config.language, key),
                 dedup_key=f"lost:{chat_id}:{stamp}:{coordinator}",
             )
 
@@ -98,7 +97,7 @@ class Services:
         for coordinator in self.config.coordinators:
             await messages.say(
                 self.store, self.clock, coordinator,
-                t(self.config.language, "inbox.unreadable", update_id=update_id),
+                alerts.update_unreadable(self.config.language, update_id),
                 dedup_key=f"unreadable:{update_id}:{coordinator}",
             )
 
@@ -107,10 +106,9 @@ class Services:
         row = await self.issues.get(issue_id)
         if row.card_chat_id is None:
             return
-        lang = self.config.language
         await messages.say(
             self.store, self.clock, row.card_chat_id,
-            t(lang, "media.rejected_notice", number=issue_id, reason=t(lang, key)),
+            alerts.media_rejected(self.config.language, issue_id, key),
             dedup_key=f"media-rejected:{issue_id}:{message_id}:{key}",
             reply_to=message_id, thread_id=row.card_thread_id, issue_id=issue_id,
         )

@@ -19,9 +19,10 @@ from bot.domain.lifecycle import Action, Actor, IllegalTransition, allowed, refu
 from bot.domain.model import Category, Place, Priority, ReporterKind, Role, Status, category_by_key
 from bot.domain.routing import Head, route
 from bot.errors import UserError
-from bot.i18n import language_for, t
+from bot.i18n import language_for
 from bot.services.notices import ReporterNotices
 from bot.services.roster import RosterService
+from bot.views import alerts, relay
 from bot.views.card import CardFacts, render_card
 from storage import issues, outbox, people
 from storage.db import Store
@@ -456,11 +457,11 @@ class IssueService:
         kind = reason.split(":", 1)[0]
         await outbox.enqueue_call(
             conn, head.user_id, "sendMessage",
-            {"chat_id": head.user_id, "text": t(lang, f"ping.{kind}", number=issue_id)},
+            {"chat_id": head.user_id, "text": alerts.ping(lang, kind, issue_id)},
             now, dedup_key=f"ping:{issue_id}:{head.user_id}:{reason}", issue_id=issue_id,
             klass=await outbox.issue_class_in(conn, issue_id),
         )
 
-    def _status_label(self, status: str) -> str:
-        return t(self.config.language, f"status.{status}")
+    def _status_label(self, status: Status) -> str:
+        return relay.status_label(self.config.language, status)
 

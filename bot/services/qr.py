@@ -17,8 +17,8 @@ from bot.clock import Clock, iso
 from bot.config import Config
 from bot.domain.model import Place
 from bot.errors import UserError
-from bot.i18n import t
 from bot.posters import make_poster
+from bot.views.poster import poster_title, poster_words
 from storage import outbox, qr
 from storage.db import Store
 
@@ -74,20 +74,13 @@ class QrService:
         return row.grid_key, Place(row.building, row.unit)
 
     def title(self, grid_name: str, place: Place) -> str:
-        """The place as a poster names it: "松鹤社区第一网格 3号楼2单元"."""
-        lang = self.config.language
-        if place.unit:
-            where = t(lang, "place.building_unit", building=place.building, unit=place.unit)
-        else:
-            where = t(lang, "place.building", building=place.building)
-        return f"{grid_name} {where}"
+        """The place as the poster names it, so replies about it (caption, revocation) match."""
+        return poster_title(self.config.language, grid_name, place)
 
     async def poster(self, grid_name: str, place: Place, link: str) -> bytes:
         """The PNG poster, in the community's language (it hangs on a door, not in a chat)."""
-        lang = self.config.language
         return await asyncio.to_thread(
-            make_poster, link, self.title(grid_name, place),
-            t(lang, "poster.subtitle"), t(lang, "poster.instruction"),
+            make_poster, link, *poster_words(self.config.language, grid_name, place)
         )
 
     async def send_poster(

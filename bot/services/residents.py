@@ -16,18 +16,16 @@ from typing import Any
 
 from bot.clock import iso, parse_iso
 from bot.domain.issue import Issue
-from bot.domain.lifecycle import Action, Actor
-from bot.domain.model import Place, ReporterKind, Role, Status
+from bot.domain.lifecycle import Action
+from bot.domain.model import Place, ReporterKind, Status
 from bot.domain.routing import escalate
 from bot.errors import UserError
-from bot.i18n import t
 from bot.services.base import IssueWork
 from bot.services.issues import IncomingMedia, Report
 from bot.services.messages import clip
-from bot.views.card import keyboard
-from bot.views.html_text import mention, utf16_len
+from bot.views import alerts, relay
+from bot.views.html_text import utf16_len
 from bot.views.notices import VERIFY_ANSWERS
-from bot.views.place import place_label
 from storage import issues, outbox
 
 log = logging.getLogger(__name__)
@@ -51,15 +49,14 @@ RELAY_WINDOW = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class _Leg:
-    """One direction of a relay: where it goes, the event that records it, and how a
+    """One direction of a relay: where it goes, the event that records it, and what a
     sender past the cap is told (in their chat, in their language)."""
 
     event: str  # relay_to_group | relay_to_resident (past the cap: ..._held)
     to_chat: int
     reply_to: int | None
     thread_id: int | None
-    note_key: str
-    note_language: str
+    note: str
     note_thread: int | None
 
 
@@ -149,12 +146,10 @@ class ResidentService(IssueWork):
             await issues.link_message(conn, message.chat_id, message.message_id, row.id)
             if to_resident and row.reporter_user_id is not None:
                 lang = await self.issues.notices.language(conn, row.reporter_user_id)
-                signer = (t(lang, f"role.{_closest(roles).value}") if roles
-                          else t(lang, "relay.coordinator"))
-                signed = t(lang, "relay.from_head", role=signer, number=row.id,
-                           text=message.text)
-                leg = _Leg("relay_to_resident", row.reporter_user_id, None, None,
-                           "relay.slow_down_head", self.config.language, row.card_thread_id)
+                signed = relay.from_head(lang, row, roles, message.text)
+                note = relay.held_note(self.config.language, row.id, by_resident=False)
+                leg = _Leg("relay_to_resident", row.reporter_user_id, None, None, note,
+                           row.card_thread_id)
                 passed, data = await self._pass_on(conn, row, head_id, message, leg, signed,
                                                    now)
                 await issues.add_event(
@@ -182,15 +177,14 @@ class ResidentService(IssueWork):
         if row.card_chat_id is None:
             raise UserError("relay.no_group")
         now = iso(self.clock.now())
-        lang = self.config.language
-        signed = t(lang, "relay.from_resident", number=row.id,
-                   place=place_label(lang, row.place), text=message.text)
+        signed = relay.from_resident(self.config.language, row, message.text)
         async with self.store.transaction() as conn:
             if await _relayed_before_in(conn, row.id, message):
                 return  # the same update, processed again after a restart
+            note = relay.held_note(await self.issues.notices.language(conn, user_id), row.id,
+                                   by_resident=True)
             leg = _Leg("relay_to_group", row.card_chat_id, row.card_message_id,
-                       row.card_thread_id, "relay.slow_down",
-                       await self.issues.notices.language(conn, user_id), None)
+                       row.card_thread_id, note, None)
             passed, data = await self._pass_on(conn, row, user_id, message, leg, signed, now)
             await issues.add_event(
                 conn, row.id, now, "relay_to_group" if passed else "relay_to_group_held",
@@ -220,7 +214,7 @@ class ResidentService(IssueWork):
             data["told"] = True
             note: dict[str, Any] = {
                 "chat_id": message.chat_id,
-                "text": t(leg.note_language, leg.note_key, number=row.id),
+                "text": leg.note,
                 "reply_parameters": {"message_id": message.message_id,
                                      "allow_sending_without_reply": True},
             }
@@ -278,7 +272,7 @@ class ResidentService(IssueWork):
         if row.status is not Status.RESOLVED:
             lang = await self.issues.notices.language_of(user_id)
             raise UserError("verify.already", number=issue_id,
-                            status=t(lang, f"status.{row.status}"))
+                            status=relay.status_label(lang, row.status))
         if answer == "fixed":
             return await self.issues.act(issue_id, Action.CLOSE, user_id, verified=True)
         if answer == "unsure":
@@ -301,9 +295,7 @@ class ResidentService(IssueWork):
         if row.card_chat_id is None or row.assignee_user_id is None:
             return
         name = await self.roster.name_of(row.grid_key, row.assignee_user_id)
-        lang = self.config.language
-        text = t(lang, "verify.reopened", number=row.id, answer=t(lang, f"verify.{answer}"),
-                 mention=mention(row.assignee_user_id, name))
+        text = alerts.reopened(self.config.language, row.id, answer, row.assignee_user_id, name)
         async with self.store.transaction() as conn:
             await outbox.enqueue_call(
                 conn, row.card_chat_id, "sendMessage",
@@ -317,19 +309,15 @@ class ResidentService(IssueWork):
             )
 
     async def _ask_coordinators(self, row: Issue) -> None:
-        lang = self.config.language
         now = iso(self.clock.now())
-        # What a coordinator may do with a resolved issue: close it or reopen it.
-        markup = keyboard(lang, row.id, row.status, Actor(0, is_coordinator=True))
+        text, markup = alerts.ask_coordinators(self.config.language, row)
         async with self.store.transaction() as conn:
             await issues.add_event(conn, row.id, now, "verify_unsure",
                                    actor_user_id=row.reporter_user_id)
             for coordinator in self.config.coordinators:
                 await outbox.enqueue_call(
                     conn, coordinator, "sendMessage",
-                    {"chat_id": coordinator, "text": t(lang, "verify.ask_coordinator",
-                                                       number=row.id),
-                     "reply_markup": markup},
+                    {"chat_id": coordinator, "text": text, "reply_markup": markup},
                     now, dedup_key=f"unsure:{row.id}:{row.resolved_at}:{coordinator}",
                     issue_id=row.id,
                 )
@@ -395,10 +383,3 @@ async def _relay_window_in(
     ) as cur:
         row = await cur.fetchone()
     return int(row[0]), bool(row[1]), row[2]
-
-
-def _closest(roles: frozenset[Role]) -> Role:
-    """Sign with the role nearest the resident (a unit head who is also grid head signs as
-    unit head: that is who they know)."""
-    order = (Role.UNIT, Role.BUILDING, Role.POLICE, Role.GRID, Role.COMMUNITY)
-    return next(r for r in order if r in roles)

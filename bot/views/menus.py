@@ -1,0 +1,76 @@
+"""What pressing a button shows the presser: a card's sub-menus (assign: a button per head,
+"name · role"; reject: a button per reason), each closed by «back», and the short answers
+Telegram shows over the chat (done, what to choose, thanks, a refusal).
+
+Pure: the handler checks the presser's right and changes the issue; the words and the
+buttons (Bot API JSON) are chosen here, in the presser's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.domain.lifecycle import Action
+from bot.domain.routing import Head
+from bot.errors import UserError
+from bot.i18n import t
+from bot.views.card import button
+
+# Why an issue is rejected; each is a button, and only these are accepted back.
+REJECT_REASONS = ("duplicate", "not_actionable", "out_of_scope")
+# Telegram shows at most 200 characters of an answer to a button.
+ANSWER_LIMIT = 200
+
+# What the presser is told, and the keyboard that takes the place of the card's buttons.
+Menu = tuple[str, dict[str, Any]]
+
+
+def _menu(lang: str, issue_id: int, prompt: str, rows: list[list[dict[str, str]]]) -> Menu:
+    """Every sub-menu ends with «back»: a head who opened it by mistake gets the card's own
+    buttons again without changing anything."""
+    back = [button(t(lang, "button.back"), f"issue:back:{issue_id}")]
+    return t(lang, prompt), {"inline_keyboard": [*rows, back]}
+
+
+def assign_menu(lang: str, issue_id: int, heads: Sequence[Head], assignee: int | None) -> Menu:
+    """A button per head of the grid, named with their role (a person with two roles has
+    two); the one who has the issue now is not offered it again."""
+    return _menu(lang, issue_id, "menu.assign", [
+        [button(f"{head.name} · {t(lang, f'role.{head.role.value}')}",
+                f"issue:assignto:{issue_id}:{head.user_id}")]
+        for head in heads if head.user_id != assignee
+    ])
+
+
+def reject_menu(lang: str, issue_id: int) -> Menu:
+    return _menu(lang, issue_id, "menu.reject", [
+        [button(t(lang, f"reject.{reason}"), f"issue:rejectwhy:{issue_id}:{reason}")]
+        for reason in REJECT_REASONS
+    ])
+
+
+def reject_reason(language: str, reason: str) -> str:
+    """The reason as the issue records it: the card and ``/show`` quote it to everyone, so
+    it is worded in the community's language, not the presser's."""
+    return t(language, f"reject.{reason}")
+
+
+def done(lang: str, action: Action, issue_id: int) -> str:
+    """The presser's confirmation that ``action`` was done (the card changes for all)."""
+    return t(lang, f"done.{action.value}", number=issue_id)
+
+
+def verify_thanks(lang: str, answer: str, issue_id: int) -> str:
+    """The reporter's answer to "fixed?" acknowledged, saying what it did to the issue."""
+    return t(lang, f"verify.thanks_{answer}", number=issue_id)
+
+
+def refused(lang: str, error: UserError) -> str:
+    """Why a button press was refused, cut to what Telegram shows (it refuses more)."""
+    return t(lang, error.key, **error.params)[:ANSWER_LIMIT]
+
+
+def no_buttons() -> dict[str, Any]:
+    """The keyboard of a question answered: none, so it cannot be answered twice."""
+    return {"inline_keyboard": []}
