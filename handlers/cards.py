@@ -9,14 +9,20 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.domain.lifecycle import Action
 from bot.errors import UserError
-from bot.i18n import t
 from bot.services import messages
-from bot.services.hub import Services
-from bot.views.card import button
+from bot.views.menus import (
+    REJECT_REASONS,
+    Menu,
+    assign_menu,
+    done,
+    no_buttons,
+    reject_menu,
+    reject_reason,
+    verify_thanks,
+)
 from handlers.common import user_language
 from handlers.context import Ctx
 
-REJECT_REASONS = ("duplicate", "not_actionable", "out_of_scope")
 ISSUE_NUMBER = re.compile(r"[0-9]{1,12}")
 USER_ID = re.compile(r"[0-9]{1,15}")
 
@@ -50,42 +56,33 @@ async def on_button(update: Update, ctx: Ctx) -> None:
             issue_id, _SIMPLE[verb], user_id, chat_id=chat_id, message_id=message_id,
             update_id=update.update_id,
         )
-        await query.answer(t(lang, f"done.{verb}", number=issue_id))
+        await query.answer(done(lang, _SIMPLE[verb], issue_id))
     elif verb == "assign":
         row = await services.issues.check(issue_id, Action.ASSIGN, user_id)
         heads = await services.roster.heads(row.grid_key)
-        choices = [
-            [button(f"{h.name} · {t(lang, f'role.{h.role.value}')}",
-                    f"issue:assignto:{issue_id}:{h.user_id}")]
-            for h in heads if h.user_id != row.assignee_user_id
-        ]
-        await _menu(services, update, issue_id, choices, lang)
-        await query.answer(t(lang, "menu.assign"))
+        await _menu(update, ctx, assign_menu(lang, issue_id, heads, row.assignee_user_id))
     elif verb == "assignto" and USER_ID.fullmatch(arg):
         await services.issues.act(
             issue_id, Action.ASSIGN, user_id, target=int(arg), chat_id=chat_id,
             message_id=message_id, update_id=update.update_id,
         )
-        await query.answer(t(lang, "done.assign", number=issue_id))
+        await query.answer(done(lang, Action.ASSIGN, issue_id))
     elif verb == "reject":
         await services.issues.check(issue_id, Action.REJECT, user_id)
-        choices = [[button(t(lang, f"reject.{r}"), f"issue:rejectwhy:{issue_id}:{r}")]
-                   for r in REJECT_REASONS]
-        await _menu(services, update, issue_id, choices, lang)
-        await query.answer(t(lang, "menu.reject"))
+        await _menu(update, ctx, reject_menu(lang, issue_id))
     elif verb == "rejectwhy" and arg in REJECT_REASONS:
         await services.issues.act(
-            issue_id, Action.REJECT, user_id, reason=t(services.config.language, f"reject.{arg}"),
+            issue_id, Action.REJECT, user_id, reason=reject_reason(services.config.language, arg),
             chat_id=chat_id, message_id=message_id, update_id=update.update_id,
         )
-        await query.answer(t(lang, "done.reject", number=issue_id))
+        await query.answer(done(lang, Action.REJECT, issue_id))
     elif verb == "verify" and arg:
         await services.residents.verify(issue_id, user_id, arg)
-        await query.answer(t(lang, f"verify.thanks_{arg}", number=issue_id))
+        await query.answer(verify_thanks(lang, arg, issue_id))
         if message is not None:
             await messages.edit_markup(
                 services.store, services.clock, message.chat.id, message.message_id,
-                {"inline_keyboard": []}, dedup_key=f"verified:{update.update_id}",
+                no_buttons(), dedup_key=f"verified:{update.update_id}",
             )
     elif verb == "back":
         await services.issues.require_viewer(issue_id, user_id)
@@ -95,18 +92,18 @@ async def on_button(update: Update, ctx: Ctx) -> None:
         raise UserError("button.unknown")
 
 
-async def _menu(
-    services: Services, update: Update, issue_id: int, choices: list[list[dict[str, str]]],
-    lang: str,
-) -> None:
-    """A sub-menu replaces the card's buttons until a choice or «back»."""
+async def _menu(update: Update, ctx: Ctx, menu: Menu) -> None:
+    """A sub-menu replaces the card's buttons until a choice or «back»; the presser is told
+    what to choose."""
     query = update.callback_query
     assert query is not None and query.message is not None
-    choices.append([button(t(lang, "button.back"), f"issue:back:{issue_id}")])
+    prompt, keyboard = menu
+    services = ctx.services
     await messages.edit_markup(
         services.store, services.clock, query.message.chat.id, query.message.message_id,
-        {"inline_keyboard": choices}, dedup_key=f"menu:{update.update_id}",
+        keyboard, dedup_key=f"menu:{update.update_id}",
     )
+    await query.answer(prompt)
 
 
 async def on_unknown_button(update: Update, ctx: Ctx) -> None:

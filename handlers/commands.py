@@ -15,47 +15,40 @@ from telegram.ext import Application, BaseHandler, CommandHandler, filters
 from bot.clock import parse_iso
 from bot.domain.args import bind_args, grid_arg, show_args
 from bot.errors import UserError
-from bot.i18n import LANGUAGES, t
+from bot.i18n import LANGUAGES
 from bot.services.hub import Services
+from bot.views.help import command_menu, greeting, help_text
 from bot.views.lists import Happened, Listed, history, open_list
-from handlers.common import chat_language, display_name, reply, reply_key
+from handlers.common import chat_language, display_name, reply, reply_key, text_key
 from handlers.context import Ctx
-
-PRIVATE_COMMANDS = ("start", "my", "cancel", "help", "open", "show", "agenda", "qr")
-GROUP_COMMANDS = ("report", "open", "show", "agenda", "decide", "bind", "qr", "help")
 
 
 async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
     """setMyCommands per scope and language, so the menu matches what works where."""
     for lang in LANGUAGES:
         code = None if lang == "zh" else lang
-        await app.bot.set_my_commands(
-            [BotCommand(c, t(lang, f"command.{c}")) for c in PRIVATE_COMMANDS],
-            scope=BotCommandScopeAllPrivateChats(), language_code=code,
-        )
-        await app.bot.set_my_commands(
-            [BotCommand(c, t(lang, f"command.{c}")) for c in GROUP_COMMANDS],
-            scope=BotCommandScopeAllGroupChats(), language_code=code,
-        )
+        for scope, private in ((BotCommandScopeAllPrivateChats(), True),
+                               (BotCommandScopeAllGroupChats(), False)):
+            await app.bot.set_my_commands(
+                [BotCommand(c, text) for c, text in command_menu(lang, private=private)],
+                scope=scope, language_code=code,
+            )
 
 
 async def cmd_start(update: Update, ctx: Ctx) -> None:
     user = update.effective_user
     assert user is not None
-    await reply_key(update, ctx, "start.greeting", name=display_name(user), user_id=user.id)
+    await reply(update, ctx, greeting(chat_language(ctx, update), display_name(user), user.id,
+                                      as_html=False))
 
 
 async def cmd_help(update: Update, ctx: Ctx) -> None:
     user = update.effective_user
     assert user is not None
     services = ctx.services
-    lang = chat_language(ctx, update)
-    parts = [t(lang, "help.everyone")]
-    if await services.roster.is_staff(user.id):
-        parts.append(t(lang, "help.heads"))
-    if services.roster.is_coordinator(user.id):
-        parts.append(t(lang, "help.coordinators"))
-    await reply(update, ctx, "\n\n".join(parts))
+    staff = await services.roster.is_staff(user.id)
+    await reply(update, ctx, help_text(chat_language(ctx, update), staff=staff,
+                                       coordinator=services.roster.is_coordinator(user.id)))
 
 
 async def cmd_bind(update: Update, ctx: Ctx) -> None:
@@ -103,9 +96,9 @@ async def cmd_show(update: Update, ctx: Ctx) -> None:
     events = []
     for event in await services.issues.history(number):
         if event.actor_user_id is None:
-            who = t(lang, "show.system")
+            who = text_key(update, ctx, "show.system")
         elif event.actor_user_id == anonymous:
-            who = t(lang, "show.resident")  # a resident's name never reaches a group
+            who = text_key(update, ctx, "show.resident")  # a resident's name never reaches a group
         else:
             who = await services.roster.name_of(row.grid_key, event.actor_user_id)
         said = event.data.get("text") or event.data.get("reason")

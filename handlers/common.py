@@ -1,4 +1,7 @@
-"""Small helpers every handler area shares: the user's language and replying via the outbox."""
+"""Small helpers every handler area shares: the user's language and replying via the outbox.
+
+Handlers compose no text: what joins, escapes, counts or lays out is a view's (``bot.views``).
+A one-line answer that is a single catalog entry is looked up here, by ``text_key``."""
 
 from __future__ import annotations
 
@@ -50,8 +53,13 @@ async def reply(
     )
 
 
+def text_key(update: Update, ctx: Ctx, key: str, /, **params: Any) -> str:
+    """One catalog entry in the chat's language, as it stands (nothing joined or escaped)."""
+    return t(chat_language(ctx, update), key, **params)
+
+
 async def reply_key(update: Update, ctx: Ctx, key: str, /, **params: Any) -> None:
-    await reply(update, ctx, t(chat_language(ctx, update), key, **params))
+    await reply(update, ctx, text_key(update, ctx, key, **params))
 
 
 def display_name(user: User | None) -> str:

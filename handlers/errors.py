@@ -13,8 +13,8 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.errors import UserError
-from bot.i18n import t
-from handlers.common import chat_language, reply, user_language
+from bot.views.menus import refused
+from handlers.common import reply, text_key, user_language
 from handlers.context import Ctx
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,11 @@ async def on_error(update: object, ctx: Ctx) -> None:
         error = UserError("error.internal")
     query = update.callback_query
     if query is not None:
-        text = t(user_language(ctx, query.from_user), error.key, **error.params)
         try:
-            await query.answer(text[:200], show_alert=True)
+            await query.answer(refused(user_language(ctx, query.from_user), error),
+                               show_alert=True)
         except TelegramError as exc:  # an expired query cannot be answered; nothing to undo
             log.info("callback answer for update %s failed: %s", update.update_id, exc)
     elif update.effective_chat is not None:
-        await reply(update, ctx, t(chat_language(ctx, update), error.key, **error.params),
-                    part=99)
+        await reply(update, ctx, text_key(update, ctx, error.key, **error.params), part=99)
     raise ApplicationHandlerStop

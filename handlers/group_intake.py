@@ -10,9 +10,8 @@ from telegram.ext import BaseHandler, CommandHandler, JobQueue, MessageHandler, 
 from bot.domain.classify import REPORT_HASHTAG, classify
 from bot.domain.emergency import hints
 from bot.errors import UserError
-from bot.i18n import t
 from bot.services.issues import IncomingMedia, Report
-from handlers.common import chat_language, display_name, reply, thread_of
+from handlers.common import chat_language, display_name, reply, text_key, thread_of
 from handlers.context import Ctx
 
 
@@ -72,7 +71,7 @@ async def warn_emergencies(update: Update, ctx: Ctx, text: str) -> None:
     category = classify(text, services.categories).category
     keys, category_hint = hints(text, category, lang)
     for key in keys:
-        await reply(update, ctx, t(lang, key), part=key, urgent=True)
+        await reply(update, ctx, text_key(update, ctx, key), part=key, urgent=True)
     if category_hint:
         await reply(update, ctx, category_hint, part="category-hint", urgent=True)
 

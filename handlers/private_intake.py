@@ -4,13 +4,12 @@ always works; the draft lives in persisted user data, so it survives a restart."
 
 from __future__ import annotations
 
-import html
 import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -24,23 +23,25 @@ from telegram.warnings import PTBUserWarning
 from bot.adapters.media import TryLater, keep_file
 from bot.clock import iso
 from bot.domain.classify import classify
-from bot.domain.draft import (
-    MAX_BYTES,
-    MAX_FILES,
-    MAX_RESIDENT_BYTES_PER_DAY,
-    MAX_TEXT,
-    Draft,
-    DraftFile,
-)
+from bot.domain.draft import MAX_TEXT, Draft, DraftFile
 from bot.domain.emergency import emergencies
 from bot.domain.model import Place
 from bot.errors import UserError
-from bot.i18n import t
 from bot.media import MediaRejected
 from bot.services.issues import IncomingMedia
+from bot.views.help import greeting
 from bot.views.lists import Listed, my_list
-from bot.views.place import place_label
-from handlers.common import display_name, reply, user_language
+from bot.views.resident import (
+    category_keyboard,
+    confirmation,
+    describe,
+    grid_keyboard,
+    media_refusal,
+    next_keyboard,
+    place_keyboard,
+    welcome,
+)
+from handlers.common import display_name, reply, text_key, user_language
 from handlers.context import Ctx
 from handlers.group_intake import seconds
 
@@ -65,19 +66,20 @@ def _clear(ctx: Ctx) -> None:
     ctx.user_data.pop("draft", None)
 
 
-def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
+async def _say(update: Update, ctx: Ctx, text: str, keyboard: dict[str, Any] | None = None,
+               *, part: str, issue_id: int | None = None) -> None:
+    """Through the outbox like every send; one answer per part (the catalog key) and update,
+    so a reprocessed update says nothing twice. With ``issue_id`` a reply to it reaches the
+    heads."""
+    await reply(update, ctx, text, part=part, html=True, markup=keyboard, quote=False,
+                issue_id=issue_id)
 
 
-async def _say(update: Update, ctx: Ctx, key: str, markup: InlineKeyboardMarkup | None = None,
-               *, issue_id: int | None = None, **params: Any) -> None:
-    """Through the outbox like every send; one answer per key and update, so a reprocessed
-    update says nothing twice. With ``issue_id`` a reply to it reaches the heads."""
-    text = t(user_language(ctx, update.effective_user), key, **params)
-    await reply(update, ctx, text, part=key, html=True,
-                markup=markup.to_dict() if markup else None, quote=False, issue_id=issue_id)
+async def _say_key(update: Update, ctx: Ctx, key: str, keyboard: dict[str, Any] | None = None,
+                   /, *, issue_id: int | None = None, **params: Any) -> None:
+    """A step's message that is one catalog entry (its buttons, if any, come from a view)."""
+    await _say(update, ctx, text_key(update, ctx, key, **params), keyboard, part=key,
+               issue_id=issue_id)
 
 
 async def on_start(update: Update, ctx: Ctx) -> str | int:
@@ -90,22 +92,21 @@ async def on_start(update: Update, ctx: Ctx) -> str | int:
     _clear(ctx)
     code = ctx.args[0] if ctx.args else None
     if code is None and await services.roster.is_staff(user.id):
-        await _say(update, ctx, "start.greeting", name=html.escape(display_name(user)),
-                   user_id=user.id)
+        await _say(update, ctx, greeting(user_language(ctx, user), display_name(user), user.id,
+                                         as_html=True), part="start.greeting")
         return ConversationHandler.END
     if code is not None:
         try:
             grid_key, place = await services.qr.resolve(code)
         except UserError as refused:
-            await _say(update, ctx, refused.key)
+            await _say_key(update, ctx, refused.key)
         else:
             grid = await services.roster.grid(grid_key)
             draft = _draft(ctx)
             draft.grid, draft.place = grid_key, place
-            lang = user_language(ctx, user)
-            await _say(update, ctx, "resident.welcome_place",
-                       grid=html.escape(grid.name if grid else grid_key),
-                       place=place_label(lang, place))
+            await _say(update, ctx, welcome(user_language(ctx, user),
+                                            grid.name if grid else grid_key, place),
+                       part="resident.welcome_place")
             return COLLECT
     return await _ask_place(update, ctx)
 
@@ -137,26 +138,15 @@ async def _only_grid(ctx: Ctx, draft: Draft) -> bool:
 
 
 async def _grid_buttons(update: Update, ctx: Ctx, key: str) -> None:
-    rows = [[(g.name, f"rpt:g:{g.key}")]
-            for g in await ctx.services.roster.all_grids() if g.active]
-    await _say(update, ctx, key, _kb(rows))
+    grids = [(g.key, g.name) for g in await ctx.services.roster.all_grids() if g.active]
+    await _say_key(update, ctx, key, grid_keyboard(grids))
 
 
 async def _place_buttons(update: Update, ctx: Ctx, grid_key: str) -> None:
     lang = user_language(ctx, update.effective_user)
-    places = await ctx.services.roster.known_places(grid_key)
-    rows: list[list[tuple[str, str]]] = []
-    row: list[tuple[str, str]] = []
-    for building, unit in places:
-        place = Place(building, unit)
-        row.append((place_label(lang, place), f"rpt:p:{place.label()}"))
-        if len(row) == 2:
-            rows.append(row)
-            row = []
-    if row:
-        rows.append(row)
-    rows.append([(t(lang, "resident.place_unknown"), "rpt:p:-")])
-    await _say(update, ctx, "resident.choose_place", _kb(rows))
+    places = [Place(building, unit)
+              for building, unit in await ctx.services.roster.known_places(grid_key)]
+    await _say_key(update, ctx, "resident.choose_place", place_keyboard(lang, places))
 
 
 async def on_grid(update: Update, ctx: Ctx) -> str:
@@ -190,7 +180,7 @@ async def on_place_text(update: Update, ctx: Ctx) -> str:
     assert message is not None
     place = classify(message.text or "", ctx.services.categories).place
     if place is None:
-        await _say(update, ctx, "resident.place_again")
+        await _say_key(update, ctx, "resident.place_again")
         return PLACE
     return await _placed(update, ctx, place)
 
@@ -203,9 +193,8 @@ async def _placed(update: Update, ctx: Ctx, place: Place) -> str:
         draft.place_typed_first = True
         await _grid_buttons(update, ctx, "resident.grid_first")
         return PLACE
-    lang = user_language(ctx, update.effective_user)
-    await _say(update, ctx, "resident.describe",
-               place=place_label(lang, place))
+    await _say(update, ctx, describe(user_language(ctx, update.effective_user), place),
+               part="resident.describe")
     if draft.has_content:
         return await _ask_category(update, ctx)
     return COLLECT
@@ -214,9 +203,8 @@ async def _placed(update: Update, ctx: Ctx, place: Place) -> str:
 async def on_content(update: Update, ctx: Ctx) -> str:
     first = not _draft(ctx).has_content
     if await _take(update, ctx) and first:
-        lang = user_language(ctx, update.effective_user)
-        await _say(update, ctx, "resident.received",
-                   _kb([[(t(lang, "button.next"), "rpt:next")]]))
+        await _say_key(update, ctx, "resident.received",
+                       next_keyboard(user_language(ctx, update.effective_user)))
     return COLLECT
 
 
@@ -228,19 +216,20 @@ async def _take(update: Update, ctx: Ctx) -> bool:
     text = message.text or message.caption or ""
     if text:
         if not draft.add_text(text):
-            await _say(update, ctx, "resident.too_long", limit=MAX_TEXT)
+            await _say_key(update, ctx, "resident.too_long", limit=MAX_TEXT)
             return False
         for key in emergencies(text):
             if draft.warn_once(key):
-                await _say(update, ctx, key)
+                await _say_key(update, ctx, key)
     if message.location:
         draft.location = (message.location.latitude, message.location.longitude)
     if message.photo or message.document or message.voice:
         try:
             draft.add_file(await _keep_file(message, ctx, draft))
         except MediaRejected as rejected:
-            await _say(update, ctx, rejected.key, files=MAX_FILES, mb=MAX_BYTES // 1_000_000,
-                       day_mb=MAX_RESIDENT_BYTES_PER_DAY // 1_000_000)
+            await _say(update, ctx,
+                       media_refusal(user_language(ctx, update.effective_user), rejected.key),
+                       part=rejected.key)
             return bool(text)
     return True
 
@@ -294,7 +283,7 @@ async def on_next(update: Update, ctx: Ctx) -> str | int:
     if draft.grid is None:
         return await _recover(update, ctx)
     if not draft.has_content:
-        await _say(update, ctx, "resident.empty")
+        await _say_key(update, ctx, "resident.empty")
         return COLLECT
     return await _ask_category(update, ctx)
 
@@ -305,17 +294,8 @@ async def _ask_category(update: Update, ctx: Ctx) -> str:
     draft = _draft(ctx)
     if draft.category is None:
         draft.category = classify(draft.text, services.categories).category.key
-    rows = []
-    row: list[tuple[str, str]] = []
-    for category in services.categories:
-        mark = "✅ " if category.key == draft.category else ""
-        row.append((mark + category.label(lang), f"rpt:c:{category.key}"))
-        if len(row) == 2:
-            rows.append(row)
-            row = []
-    if row:
-        rows.append(row)
-    await _say(update, ctx, "resident.choose_category", _kb(rows))
+    await _say_key(update, ctx, "resident.choose_category",
+                   category_keyboard(lang, services.categories, draft.category))
     return CATEGORY
 
 
@@ -337,19 +317,9 @@ async def on_category(update: Update, ctx: Ctx) -> str | int:
     if category.emergency_hint(lang):
         await reply(update, ctx, category.emergency_hint(lang), part="category-hint",
                     quote=False)
-    files = draft.files
     grid = await services.roster.grid(draft.grid)
-    await _say(
-        update, ctx, "resident.confirm",
-        _kb([[(t(lang, "button.submit"), "rpt:ok")],
-             [(t(lang, "button.change_category"), "rpt:next"),
-              (t(lang, "button.cancel"), "rpt:cancel")]]),
-        grid=html.escape(grid.name if grid else draft.grid),
-        place=place_label(lang, draft.place),
-        category=category.label(lang), text=html.escape(draft.text[:500]) or "—",
-        photos=sum(f.kind == "photo" for f in files),
-        voices=sum(f.kind == "voice" for f in files),
-    )
+    text, keyboard = confirmation(lang, grid.name if grid else draft.grid, category, draft)
+    await _say(update, ctx, text, keyboard, part="resident.confirm")
     return CONFIRM
 
 
@@ -375,7 +345,7 @@ async def on_submit(update: Update, ctx: Ctx) -> str | int:
     )
     await query.answer()
     _clear(ctx)
-    await _say(update, ctx, "resident.submitted", issue_id=number, number=number)
+    await _say_key(update, ctx, "resident.submitted", issue_id=number, number=number)
     return ConversationHandler.END
 
 
@@ -384,7 +354,7 @@ async def _recover(update: Update, ctx: Ctx) -> str | int:
     ends with a word, one with content but no place asks for the place again."""
     if not _draft(ctx).has_content:
         _clear(ctx)
-        await _say(update, ctx, "resident.draft_expired")
+        await _say_key(update, ctx, "resident.draft_expired")
         return ConversationHandler.END
     return await _ask_place(update, ctx)
 
@@ -404,21 +374,20 @@ async def on_cancel(update: Update, ctx: Ctx) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer()
     _clear(ctx)
-    await _say(update, ctx, "resident.cancelled")
+    await _say_key(update, ctx, "resident.cancelled")
     return ConversationHandler.END
 
 
 async def on_unsupported(update: Update, ctx: Ctx) -> None:
     """A sticker, contact, poll or video: say what a report can carry; the step stays."""
-    await _say(update, ctx, "resident.unsupported")
+    await _say_key(update, ctx, "resident.unsupported")
 
 
 async def on_stray_button(update: Update, ctx: Ctx) -> None:
     """A button of an earlier step pressed later: say where we are instead of silence."""
     query = update.callback_query
     assert query is not None
-    await query.answer(t(user_language(ctx, query.from_user), "resident.stale_button"),
-                       show_alert=True)
+    await query.answer(text_key(update, ctx, "resident.stale_button"), show_alert=True)
 
 
 def conversation() -> ConversationHandler[Ctx]:

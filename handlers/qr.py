@@ -7,9 +7,8 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.domain.args import qr_args
 from bot.errors import UserError
-from bot.i18n import t
 from bot.services.qr import deep_link
-from handlers.common import chat_language, reply_key, thread_of
+from handlers.common import reply_key, text_key, thread_of
 from handlers.context import Ctx
 
 
@@ -43,7 +42,7 @@ async def cmd_qr(update: Update, ctx: Ctx) -> None:
     link = deep_link(ctx.bot.username, code)
     png = await services.qr.poster(grid.name, place, link)
     await services.qr.send_poster(
-        chat.id, code, png, t(chat_language(ctx, update), "qr.caption", place=title, link=link),
+        chat.id, code, png, text_key(update, ctx, "qr.caption", place=title, link=link),
         dedup_key=f"reply:{update.update_id}:poster",
         reply_to=message.message_id, thread_id=thread_of(message),
     )
