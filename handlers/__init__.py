@@ -12,6 +12,7 @@ from handlers import (
     commands,
     errors,
     fallback,
+    fixes,
     group_intake,
     guard,
     jobs,
@@ -38,7 +39,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             # /agenda and /decide for the meetings of the 9th, 19th and 29th.
             *meetings.handlers(),
             *group_intake.handlers(),
-            # Buttons on issue cards.
+            # Fixing what the reader got wrong (✏️ and /category, /place, /priority), then
+            # the other buttons on issue cards.
+            *fixes.handlers(),
             *cards.handlers(),
             # Group upgraded, bot removed.
             *chat_changes.handlers(),

@@ -60,7 +60,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     elif verb == "assign":
         row = await services.issues.check(issue_id, Action.ASSIGN, user_id)
         heads = await services.roster.heads(row.grid_key)
-        await _menu(update, ctx, assign_menu(lang, issue_id, heads, row.assignee_user_id))
+        await show_menu(update, ctx, assign_menu(lang, issue_id, heads, row.assignee_user_id))
     elif verb == "assignto" and USER_ID.fullmatch(arg):
         await services.issues.act(
             issue_id, Action.ASSIGN, user_id, target=int(arg), chat_id=chat_id,
@@ -69,7 +69,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
         await query.answer(done(lang, Action.ASSIGN, issue_id))
     elif verb == "reject":
         await services.issues.check(issue_id, Action.REJECT, user_id)
-        await _menu(update, ctx, reject_menu(lang, issue_id))
+        await show_menu(update, ctx, reject_menu(lang, issue_id))
     elif verb == "rejectwhy" and arg in REJECT_REASONS:
         await services.issues.act(
             issue_id, Action.REJECT, user_id, reason=reject_reason(services.config.language, arg),
@@ -92,7 +92,7 @@ async def on_button(update: Update, ctx: Ctx) -> None:
         raise UserError("button.unknown")
 
 
-async def _menu(update: Update, ctx: Ctx, menu: Menu) -> None:
+async def show_menu(update: Update, ctx: Ctx, menu: Menu) -> None:
     """A sub-menu replaces the card's buttons until a choice or «back»; the presser is told
     what to choose."""
     query = update.callback_query

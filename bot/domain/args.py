@@ -17,7 +17,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.model import GRID_KEY_RE, Place, normalize_forms
+from bot.domain.classify import parse_place
+from bot.domain.model import GRID_KEY_RE, Place, Priority, normalize_forms
 from bot.errors import UserError
 
 REVOKE = "revoke"
@@ -135,3 +136,43 @@ def decide_args(text: str, *, max_length: int) -> tuple[int, str]:
     if number is None or not _visible(decision) or len(decision) > max_length:
         raise UserError("decide.usage")
     return number, decision
+
+
+def category_args(args: Sequence[str]) -> tuple[int, str]:
+    """``/category N KEY``: the issue and the category key as typed (the service knows the
+    grid's categories and refuses an unknown one)."""
+    number = issue_number(args[0]) if len(args) == 2 else None
+    if number is None:
+        raise UserError("fix.usage_category")
+    return number, normalize_forms(args[1]).strip().lower()
+
+
+def place_args(args: Sequence[str]) -> tuple[int, Place]:
+    """``/place N PLACE``: "3-2", "3", or the way a report writes it ("3号楼2单元")."""
+    number = issue_number(args[0]) if len(args) >= 2 else None
+    if number is None:
+        raise UserError("fix.usage_place")
+    written = " ".join(args[1:])
+    place = parse_place(written) or _door(written)
+    if place.is_empty():
+        raise UserError("fix.usage_place")
+    return number, place
+
+
+def _door(label: str) -> Place:
+    """A bare door name ("A", "B2-1") the reader does not take from prose; a word such as
+    "somewhere" is no building."""
+    try:
+        place = Place.parse_label(label)
+    except ValueError:
+        return Place()
+    return place if len(place.building) <= 4 and len(place.unit) <= 4 else Place()
+
+
+def priority_args(args: Sequence[str]) -> tuple[int, Priority]:
+    """``/priority N LEVEL``: urgent, priority, normal or planned."""
+    number = issue_number(args[0]) if len(args) == 2 else None
+    level = normalize_forms(args[1]).strip().lower() if len(args) == 2 else ""
+    if number is None or level not in {p.value for p in Priority}:
+        raise UserError("fix.usage_priority")
+    return number, Priority(level)

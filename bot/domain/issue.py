@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.domain.deadlines import ACK_WINDOWS, resolution_due
 from bot.domain.lifecycle import Action, Actor, refusal, transition
-from bot.domain.model import Kind, Place, Priority, ReporterKind, Role, Status
+from bot.domain.model import Category, Kind, Place, Priority, ReporterKind, Role, Status
 
 
 @dataclass(frozen=True)
@@ -169,3 +169,51 @@ def climbed(issue: Issue, now: datetime, step: int, to: Assignee | None) -> tupl
                   {"step": step, "from": issue.assignee_user_id,
                    "to": to.user_id if to else None})
     return after, event
+
+
+# Fixing what the reader got wrong is for the heads of the grid and coordinators.
+FIX_REFUSAL = "perm.not_head"
+
+
+def fixed(
+    issue: Issue,
+    now: datetime,
+    tz: tzinfo,
+    *,
+    actor: Actor,
+    category: Category | None = None,
+    place: Place | None = None,
+    priority: Priority | None = None,
+    to: Assignee | None = None,
+) -> tuple[Issue, Event]:
+    """A head corrects what was misread: category (and so kind and the role wanted), place,
+    or priority (and so both clocks); ``to`` is who the corrected reading routes to, for an
+    item nobody has claimed yet. Raises ``Refused`` for someone who may not, or when the
+    issue is finished or nothing would change."""
+    if not actor.is_coordinator and not actor.roles:
+        raise Refused(FIX_REFUSAL)
+    if not issue.unresolved:
+        raise Refused("fix.finished")
+    changes: dict[str, Any] = {}
+    data: dict[str, Any] = {}
+    if category is not None and category.key != issue.category:
+        changes.update(category=category.key, kind=category.kind, wanted_role=category.role)
+        data["category"] = [issue.category, category.key]
+    if place is not None and place != issue.place:
+        changes["place"] = place
+        data["place"] = [issue.place.label(), place.label()]
+    if priority is not None and priority is not issue.priority:
+        changes.update(priority=priority, due_at=resolution_due(issue.created_at, priority, tz))
+        if issue.ack_due_at is not None:
+            changes["ack_due_at"] = now + ACK_WINDOWS[priority]
+        data["priority"] = [issue.priority.value, priority.value]
+    if not changes:
+        raise Refused("fix.unchanged")
+    unclaimed = issue.status in (Status.OPEN, Status.ASSIGNED)
+    if to is not None and unclaimed and to.user_id != issue.assignee_user_id:
+        changes.update(status=Status.ASSIGNED, assignee_user_id=to.user_id,
+                       assignee_role=to.role, ack_due_at=now + ACK_WINDOWS[
+                           changes.get("priority", issue.priority)])
+        data["to"] = to.user_id
+    after = replace(issue, updated_at=now, **changes)
+    return after, Event("fixed", actor.user_id, issue.status, after.status, data)

@@ -14,7 +14,7 @@ from bot.clock import Clock, iso
 from bot.config import Config
 from bot.domain.classify import Classification, classify
 from bot.domain.deadlines import ACK_WINDOWS, resolution_due
-from bot.domain.issue import Assignee, Issue, Refused, decide
+from bot.domain.issue import Assignee, Issue, Refused, decide, fixed
 from bot.domain.lifecycle import Action, Actor, IllegalTransition, allowed, refusal_key, transition
 from bot.domain.model import Category, Place, Priority, ReporterKind, Role, Status, category_by_key
 from bot.domain.routing import Head, route
@@ -380,6 +380,61 @@ class IssueService:
             if current.by_resident:
                 await self.notices.status_changed(conn, updated, action, stamp, attachment)
         return updated
+
+    async def fix(
+        self,
+        issue_id: int,
+        user_id: int,
+        *,
+        category: str | None = None,
+        place: Place | None = None,
+        priority: Priority | None = None,
+        chat_id: int | None = None,
+        message_id: int | None = None,
+        update_id: int | None = None,
+    ) -> Issue:
+        """A head corrects the category, place or priority the reader got wrong: the change
+        is an event, an unclaimed item goes to the head the corrected reading names (with
+        the ping), and the card is edited. Strangers hear the same whether or not the
+        number exists."""
+        row = await self.require_viewer(issue_id, user_id)
+        who = await self.actor(row, user_id)
+        wanted = None
+        if category is not None:
+            try:
+                wanted = self.category(category)
+            except KeyError:
+                raise UserError("fix.unknown_category", key=category[:32],
+                                keys=", ".join(c.key for c in self.categories)) from None
+        head = None
+        if wanted is not None or place is not None:
+            reading = wanted or self.category(row.category)
+            heads = await self.roster.heads(row.grid_key)
+            head = route(reading.role, place or row.place, heads).head
+        now = self.clock.now()
+        stamp = iso(now)
+        async with self.store.transaction() as conn:
+            current = await issues.get_in(conn, issue_id)
+            assert current is not None
+            if update_id is not None and await issues.has_update_in(conn, issue_id, update_id):
+                return current  # the same press or command, replayed after a crash
+            try:
+                after, event = fixed(
+                    current, now, self.config.tz, actor=who, category=wanted, place=place,
+                    priority=priority, to=Assignee(head.user_id, head.role) if head else None,
+                )
+            except Refused as refused:
+                raise UserError(refused.key, number=issue_id) from None
+            if update_id is not None:
+                event = replace(event, data={**event.data, "update": update_id})
+            await issues.save_in(conn, current, after)
+            await issues.record_in(conn, issue_id, stamp, event, chat_id=chat_id,
+                                   message_id=message_id)
+            if current.card_chat_id is not None:
+                await outbox.enqueue_card(conn, issue_id, current.card_chat_id, stamp)
+            if head is not None and "to" in event.data and head.user_id != user_id:
+                await self.ping_in(conn, issue_id, head, stamp, f"assign:fix:{stamp}")
+        return after
 
     async def card(self, issue_id: int) -> tuple[str, dict[str, Any]]:
         """The card of an issue as it stands now (text and keyboard), for the outbox and

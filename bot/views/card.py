@@ -20,6 +20,7 @@ from bot.i18n import t
 from bot.views.html_text import cut_html, escape_within, mention, utf16_len
 from bot.views.place import place_label
 
+OTHER = "other"  # the category of what the reader could not place (SPEC §2)
 PRIORITY_ICON = {Priority.URGENT: "🔴", Priority.PRIORITY: "🟠", Priority.NORMAL: "🟢",
                  Priority.PLANNED: "🔵"}
 TEXT_LIMIT = 800  # the card quotes the report; the whole report stays in the event log
@@ -66,11 +67,17 @@ def buttons_for(status: Status, viewer: Actor = _LEAD) -> list[list[Action]]:
     return [row for row in rows if row]
 
 
-def keyboard(lang: str, issue_id: int, status: Status, viewer: Actor = _LEAD) -> dict[str, Any]:
-    return {"inline_keyboard": [
+def keyboard(lang: str, issue_id: int, status: Status, viewer: Actor = _LEAD,
+             *, fixable: bool = False) -> dict[str, Any]:
+    """The lifecycle's buttons; with ``fixable``, ✏️ too, while the issue is unresolved
+    (what the reader got wrong can be corrected until the issue is finished)."""
+    rows = [
         [button(t(lang, f"button.{a.value}"), f"issue:{a.value}:{issue_id}") for a in row]
         for row in buttons_for(status, viewer)
-    ]}
+    ]
+    if fixable and status.unresolved:
+        rows.append([button(t(lang, "button.fix"), f"issue:fix:{issue_id}")])
+    return {"inline_keyboard": rows}
 
 
 def render_card(lang: str, issue: Issue, facts: CardFacts) -> tuple[str, dict[str, Any]]:
@@ -106,6 +113,10 @@ def render_card(lang: str, issue: Issue, facts: CardFacts) -> tuple[str, dict[st
         status_line += " · " + html.escape(issue.reject_reason[:200])
     if issue.status is Status.REFERRED and issue.department:
         status_line += " · " + html.escape(issue.department[:200])
+    if issue.place.is_empty() and issue.unresolved:
+        tail.append(t(lang, "card.missing_place", number=issue.id))
+    if issue.category == OTHER and issue.unresolved:
+        tail.append(t(lang, "card.missing_category"))
     tail.append(status_line)
     # Names and places are short; the quote takes what is left, measured after escaping.
     lines = [cut_html(line, CARD_LIMIT // 10) for line in lines]
@@ -113,4 +124,4 @@ def render_card(lang: str, issue: Issue, facts: CardFacts) -> tuple[str, dict[st
     if text:
         room = CARD_LIMIT - utf16_len("\n".join([*lines, *tail])) - utf16_len("\n📝 ")
         lines.append("📝 " + escape_within(text, min(room, TEXT_LIMIT)))
-    return "\n".join([*lines, *tail]), keyboard(lang, issue.id, issue.status)
+    return "\n".join([*lines, *tail]), keyboard(lang, issue.id, issue.status, fixable=True)

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.lifecycle import Action
+from bot.domain.model import Category, Place, Priority
 from bot.domain.routing import Head
 from bot.errors import UserError
 from bot.i18n import t
 from bot.views.card import button
+from bot.views.place import place_label
 
 # Why an issue is rejected; each is a button, and only these are accepted back.
 REJECT_REASONS = ("duplicate", "not_actionable", "out_of_scope")
@@ -61,6 +63,11 @@ def done(lang: str, action: Action, issue_id: int) -> str:
     return t(lang, f"done.{action.value}", number=issue_id)
 
 
+def fix_done(lang: str, issue_id: int) -> str:
+    """The presser's confirmation of a fix (the card changes for all)."""
+    return t(lang, "done.fix", number=issue_id)
+
+
 def verify_thanks(lang: str, answer: str, issue_id: int) -> str:
     """The reporter's answer to "fixed?" acknowledged, saying what it did to the issue."""
     return t(lang, f"verify.thanks_{answer}", number=issue_id)
@@ -74,3 +81,34 @@ def refused(lang: str, error: UserError) -> str:
 def no_buttons() -> dict[str, Any]:
     """The keyboard of a question answered: none, so it cannot be answered twice."""
     return {"inline_keyboard": []}
+
+
+def fix_menu(lang: str, issue_id: int) -> Menu:
+    """✏️ on the card: which reading to correct."""
+    return _menu(lang, issue_id, "menu.fix", [[
+        button(t(lang, f"button.fix_{what}"), f"issue:fix{what[0]}:{issue_id}")
+        for what in ("category", "place")
+    ], [button(t(lang, "button.fix_priority"), f"issue:fixr:{issue_id}")]])
+
+
+def category_menu(lang: str, issue_id: int, categories: Sequence[Category], current: str) -> Menu:
+    """The grid's categories, two a row, the current one marked."""
+    choices = [button(("✅ " if c.key == current else "") + c.label(lang),
+                      f"issue:setc:{issue_id}:{c.key}") for c in categories]
+    return _menu(lang, issue_id, "menu.fix_category",
+                 [choices[i:i + 2] for i in range(0, len(choices), 2)])
+
+
+def place_menu(lang: str, issue_id: int, places: Sequence[Place], current: Place) -> Menu:
+    """The buildings and units the roster knows, two a row, the current one marked."""
+    choices = [button(("✅ " if p == current else "") + place_label(lang, p),
+                      f"issue:setp:{issue_id}:{p.label()}") for p in places]
+    return _menu(lang, issue_id, "menu.fix_place",
+                 [choices[i:i + 2] for i in range(0, len(choices), 2)])
+
+
+def priority_menu(lang: str, issue_id: int, current: Priority) -> Menu:
+    return _menu(lang, issue_id, "menu.fix_priority", [[
+        button(("✅ " if p is current else "") + t(lang, f"priority.{p.value}"),
+               f"issue:setr:{issue_id}:{p.value}")
+    ] for p in Priority])

@@ -83,3 +83,22 @@ def test_a_refusal_is_cut_to_what_telegram_shows() -> None:
 
 def test_an_answered_question_loses_its_buttons() -> None:
     assert no_buttons() == {"inline_keyboard": []}
+
+
+def test_the_fix_menus_mark_what_is_there_now() -> None:
+    from bot.domain.model import DEFAULT_CATEGORIES, Place, Priority
+    from bot.views.menus import category_menu, fix_menu, place_menu, priority_menu
+
+    prompt, keyboard = fix_menu("zh", 7)
+    assert prompt == "要更正哪一项？"
+    assert [[b["callback_data"] for b in row] for row in keyboard["inline_keyboard"]] == [
+        ["issue:fixc:7", "issue:fixp:7"], ["issue:fixr:7"], ["issue:back:7"]]
+    _, keyboard = category_menu("zh", 7, DEFAULT_CATEGORIES, "parking")
+    assert keyboard["inline_keyboard"][0][1] == {"text": "✅ 车辆乱停",
+                                                 "callback_data": "issue:setc:7:parking"}
+    _, keyboard = place_menu("en", 7, [Place("3", "2"), Place("5")], Place("5"))
+    assert [b["text"] for b in keyboard["inline_keyboard"][0]] == [
+        "building 3, unit 2", "✅ building 5"]
+    _, keyboard = priority_menu("zh", 7, Priority.NORMAL)
+    assert [row[0]["text"] for row in keyboard["inline_keyboard"][:4]] == [
+        "紧急", "优先", "✅ 一般", "计划"]
