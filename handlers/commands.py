@@ -64,6 +64,7 @@ async def cmd_bind(update: Update, ctx: Ctx) -> None:
     name = existing.name if existing else (chat.title or key)
     await services.roster.bind(chat.id, key, name)
     await reply_key(update, ctx, "bind.done", grid=name, key=key)
+    await services.pending.file(chat.id)  # reports kept while it had no grid: their cards
 
 
 def _when(services: Services, stamp: str) -> str:

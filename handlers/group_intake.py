@@ -81,12 +81,16 @@ async def on_group_report(update: Update, ctx: Ctx) -> None:
     assert message is not None
     services = ctx.services
     grid = await services.roster.grid_of_chat(message.chat_id)
-    if grid is None and not (message.text or message.caption or "").strip():
+    text = message.text or message.caption or ""
+    if grid is None and not text.strip() and not message.media_group_id:
         return  # a bare photo in a group that is no grid's: not necessarily a report
-    await warn_emergencies(update, ctx, message.text or message.caption or "")
-    result = await services.issues.report(
-        report_from(message, _via(message)), defer_card=bool(message.media_group_id)
-    )
+    await warn_emergencies(update, ctx, text)
+    report = report_from(message, _via(message))
+    if grid is None or not grid.active:
+        # No grid to file it in yet: kept, and filed when a coordinator binds the group.
+        await services.pending.keep(report, message.chat.title or "")
+        return
+    result = await services.issues.report(report, defer_card=bool(message.media_group_id))
     if message.media_group_id:
         _schedule_album(ctx, message.chat_id, message.media_group_id, result.issue_id)
 

@@ -291,6 +291,24 @@ async def media_counts(store: Store, issue_id: int) -> dict[str, int]:
     return {r["kind"]: int(r["n"]) for r in rows}
 
 
+async def with_voice(store: Store, issue_ids: list[int]) -> set[int]:
+    """Which of these issues were reported with a voice message (a voice-only report has no
+    text to quote, and a list says "voice report" instead)."""
+    found: set[int] = set()
+    # Chunks stay well under SQLite's bound-parameter limit for any list length.
+    for start in range(0, len(issue_ids), 500):
+        part = issue_ids[start:start + 500]
+        marks = ", ".join("?" for _ in part)
+        rows = await store.fetchall(
+            f"""SELECT DISTINCT issue_id FROM media
+                WHERE issue_id IN ({marks}) AND kind = 'voice' AND role = 'report'
+            """,  # noqa: S608 - only placeholders are interpolated
+            part,
+        )
+        found.update(int(r["issue_id"]) for r in rows)
+    return found
+
+
 async def pending_media(store: Store, now: str, limit: int = 20) -> list[MediaRow]:
     rows = await store.fetchall(
         """SELECT * FROM media WHERE status = 'pending' AND next_attempt_at <= ?

@@ -169,6 +169,8 @@ async def test_the_contact_sheet_has_a_numbered_tile_per_photo(
         (sheet,) = [m for m in bot.emu.bot_messages(GROUP) if m.kind == "photo"
                     and "未办结事件的照片" in m.plain()]
         assert "3 件" in sheet.plain()
+        assert "📷 未办结事件的照片" in bot.emu.transcript()  # one icon: the photo's own
+        assert "📷 📷" not in bot.emu.transcript()
         assert sheet.file_id is not None
         image = Image.open(io.BytesIO(bot.emu.file_bytes(sheet.file_id)))
         image.load()
@@ -180,5 +182,29 @@ async def test_the_contact_sheet_has_a_numbered_tile_per_photo(
         assert len(filled) == 3
         for pixel, expected in zip(filled, colours.values(), strict=True):
             assert all(abs(a - b) < 40 for a, b in zip(pixel, expected, strict=True))
+    finally:
+        await bot.stop()
+
+
+async def test_a_voice_report_is_shown_as_one_and_a_closed_new_item_once(
+    make_bot: Callable[..., Bot],
+) -> None:
+    bot = at(make_bot(), local(2026, 3, 9, 7, 0))
+    await start(bot)
+    try:
+        await report(bot)
+        bot.emu.send_voice(GROUP, GRID_HEAD, b"OggS-voice", duration=4)
+        await bot.settled()
+        voice = bot.issues()[-1]["id"]
+        first = bot.issues()[0]["id"]
+        assert bot.runner is not None
+        await bot.runner.services.issues.apply(first, Action.REJECT, COORDINATOR)
+        bot.emu.send_text(GROUP, COORDINATOR, f"/agenda {GRID}")
+        await bot.settled()
+        (preview,) = [r for r in bot.replies(GROUP) if "例会议程" in r]
+        assert re.search(rf"#{voice} [^\n]*🎤 语音上报", preview)
+        new = preview.split("🆕")[1].split("📌")[0]
+        assert "新增 2 件，其中 1 件已办结" in new
+        assert f"#{first} " not in new and f"#{voice} " in new
     finally:
         await bot.stop()

@@ -90,13 +90,28 @@ async def test_bind_is_for_coordinators_in_groups(bot: Bot) -> None:
     assert bot.query("SELECT chat_id FROM grids WHERE key = 'songhe-1'")[0][0] == GROUP
 
 
-async def test_unknown_commands_get_an_answer_but_other_bots_commands_do_not(bot: Bot) -> None:
-    bot.emu.send_text(OUTSIDER, OUTSIDER, "/frobnicate")
+async def test_unknown_commands_get_the_help_but_other_bots_commands_do_not(bot: Bot) -> None:
+    """The help in the chat's language (a private chat: the sender's own; a group: the
+    group's), listing only what the sender may do."""
+    by_outsider = bot.emu.send_text(OUTSIDER, OUTSIDER, "/frobnicate")
     bot.emu.send_text(GROUP, GRID_HEAD, "/weather")  # maybe another bot's
-    bot.emu.send_text(GROUP, GRID_HEAD, "/frobnicate@fiveheads_bot")
+    by_head = bot.emu.send_text(GROUP, GRID_HEAD, "/frobnicate@fiveheads_bot")
+    in_group = bot.emu.send_text(GROUP, OUTSIDER, "/Frobnicate@FiveHeads_bot")
+    by_coordinator = bot.emu.send_text(COORDINATOR, COORDINATOR, "/frobnicate")
     await bot.settled()
-    assert bot.replies(OUTSIDER) == ["I don't know that command. Send /help to see what I do."]
-    assert bot.replies(GROUP) == ["不认识这个命令。发送 /help 查看用法。"]
+    assert len(bot.replies(GROUP)) == 2  # /weather was not for this bot
+    outsider = answer_to(bot, by_outsider)
+    assert outsider.startswith("I don't know that command. This is what I do:\n\n"
+                               "📋 Five heads' assistant\n")
+    assert "/open" not in outsider and "/bind" not in outsider
+    head = answer_to(bot, by_head)
+    assert head.startswith("不认识这个命令。我能做的是这些：\n\n📋 五长工作助手\n")
+    assert "/open" in head and "/report" in head and "/bind" not in head
+    stranger_in_group = answer_to(bot, in_group)  # in the group's language, not their own
+    assert stranger_in_group.startswith("不认识这个命令。")
+    assert "/open" not in stranger_in_group
+    coordinator = answer_to(bot, by_coordinator)
+    assert "/open" in coordinator and "/bind" in coordinator and "/qr" in coordinator
 
 
 async def test_commands_are_registered_per_scope(bot: Bot) -> None:

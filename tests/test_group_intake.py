@@ -132,10 +132,11 @@ async def test_forum_topic_replies_stay_in_their_thread(bot: Bot) -> None:
     assert bot.card(issue["id"]).thread_id == 77
 
 
-async def test_unbound_group_is_told_how_to_bind(bot: Bot) -> None:
+async def test_unbound_group_is_told_how_to_bind_and_the_report_is_kept(bot: Bot) -> None:
+    """More on reports kept in a group bound to no grid: tests/test_unbound.py."""
     other = -1009999
     bot.emu.add_group(other, "未绑定的群")
-    bot.emu.send_photo(other, GRID_HEAD, jpeg(), caption="#随手拍 垃圾")
+    kept = bot.emu.send_photo(other, GRID_HEAD, jpeg(), caption="#随手拍 垃圾")
     await bot.settled()
     assert bot.issues() == []
     assert any("/bind" in r for r in bot.replies(other))
@@ -143,7 +144,8 @@ async def test_unbound_group_is_told_how_to_bind(bot: Bot) -> None:
     await bot.settled()
     bot.emu.send_photo(other, GRID_HEAD, jpeg(), caption="#随手拍 垃圾")
     await bot.settled()
-    (issue,) = bot.issues()
+    first, issue = bot.issues()
+    assert first["source_message_id"] == kept["message_id"]  # kept, filed at the /bind
     assert issue["grid_key"] == "songhe-2"
     assert issue["status"] == "open"  # the new grid has no roster yet
     assert "没有网格长" in bot.card(issue["id"]).plain()

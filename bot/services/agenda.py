@@ -117,6 +117,9 @@ class AgendaService(IssueWork):
             )
         )
         photos = await meetings.first_photos(self.store, [r.id for r in open_rows])
+        voiced = await issues.with_voice(
+            self.store, sorted({r.id for r in (*closed, *new, *open_rows)})
+        )
         figures = await meetings.figures_by_kind(self.store, grid_key, start, end)
         names = {h.user_id: h.name for h in await self.roster.heads(grid_key)}
 
@@ -132,7 +135,7 @@ class AgendaService(IssueWork):
             created = row.created_at
             due = row.due_at or resolution_due(created, row.priority, tz)
             unresolved.append(AgendaItem(
-                **self._basics(row), assignee=await who(row.assignee_user_id),
+                **self._basics(row, voiced), assignee=await who(row.assignee_user_id),
                 age_days=max((now - created).days, 0), overdue=is_overdue(due, now),
                 # Earlier agendas scheduled at or after its creation listed it.
                 meeting_no=1 + len(listed) - bisect_left(listed, iso(row.created_at)),
@@ -148,18 +151,20 @@ class AgendaService(IssueWork):
             period_end=local.date(),
             late=late,
             preview=preview,
-            closed=tuple(AgendaItem(**self._basics(r), decision=decisions.get(r.id))
+            closed=tuple(AgendaItem(**self._basics(r, voiced), decision=decisions.get(r.id))
                          for r in closed),
-            new=tuple(AgendaItem(**self._basics(r)) for r in new),
+            new=tuple(AgendaItem(**self._basics(r, voiced)) for r in new),
             unresolved=tuple(unresolved),
             figures=figures,
         )
 
     @staticmethod
-    def _basics(row: Issue) -> dict[str, Any]:
+    def _basics(row: Issue, voiced: set[int]) -> dict[str, Any]:
+        """What every section says of an item; ``voiced`` are the items reported by voice."""
         return {
             "number": row.id, "category": row.category, "kind": row.kind, "place": row.place,
             "status": row.status, "priority": row.priority, "text": row.text,
+            "has_voice": row.id in voiced,
         }
 
     # ------------------------------------------------------------------ posting

@@ -12,6 +12,7 @@ from bot.services import messages
 from bot.services.agenda import AgendaService
 from bot.services.escalation import EscalationService
 from bot.services.issues import IssueService
+from bot.services.pending import PendingService
 from bot.services.qr import QrService
 from bot.services.residents import ResidentService
 from bot.services.roster import RosterService
@@ -35,6 +36,7 @@ class Services:
     qr: QrService
     escalation: EscalationService
     agenda: AgendaService
+    pending: PendingService
     # Updates whose handler failed unexpectedly, so the inbox tries them again.
     failed_updates: set[int] = field(default_factory=set)
 
@@ -49,11 +51,14 @@ class Services:
             categories=config.categories, qr=QrService(config, store, clock),
             escalation=EscalationService(config, store, clock, roster, issues),
             agenda=AgendaService(config, store, clock, roster, issues),
+            pending=PendingService(config, store, clock, roster, issues),
         )
 
     async def initialize(self) -> None:
         await self.store.open()
         await self.roster.apply_config()
+        # A group the config file binds now may have reports that waited for a grid.
+        await self.pending.file_bound()
 
     async def heartbeat(self) -> None:
         """Note that the bot is alive, so a restart can tell how long it was down."""

@@ -46,6 +46,7 @@ class AgendaItem:
     meeting_no: int = 1  # this is the item's Nth agenda (carried over N - 1 times)
     decision: str | None = None
     photo: str | None = None  # first stored report photo, relative to media_dir
+    has_voice: bool = False  # reported with a voice message: shown so when it has no text
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,15 @@ def _excerpt(text: str, limit: int) -> str:
 
 
 def _common(lang: str, categories: Sequence[Category], item: AgendaItem) -> dict[str, Any]:
+    text = _excerpt(item.text, EXCERPT_CHARS)
+    if not text and item.has_voice:  # spoken, not typed: say so rather than show nothing
+        text = t(lang, "agenda.voice")
     return {
         "number": item.number,
         "category": html.escape(category_by_key(categories, item.category).label(lang)),
         "place": html.escape(place_label(lang, item.place)),
         "status": t(lang, f"status.{item.status}"),
-        "text": html.escape(_excerpt(item.text, EXCERPT_CHARS)),
+        "text": html.escape(text),
     }
 
 
@@ -115,8 +119,18 @@ def _unresolved_line(lang: str, categories: Sequence[Category], item: AgendaItem
     return line + _decision(lang, item)
 
 
+def _new_heading(lang: str, agenda: Agenda, shown: int) -> str:
+    """How many items are new, and how many of them are already closed (listed above, under
+    closed, and not again under new)."""
+    count = len(agenda.new)
+    if shown == count:
+        return t(lang, "agenda.new_header", count=count)
+    return t(lang, "agenda.new_header_closed", count=count, closed=count - shown)
+
+
 def render(agenda: Agenda, language: str, categories: Sequence[Category]) -> list[str]:
-    """HTML messages, each under the limit; an item is never cut and appears once.
+    """HTML messages, each under the limit; an item is never cut and appears once in a
+    section. A new item already closed is counted under new but listed only under closed.
 
     Every message starts with the agenda's header, "(2/3)" when there are several; a
     section that goes on in the next message is headed again there, marked continued.
@@ -134,12 +148,14 @@ def render(agenda: Agenda, language: str, categories: Sequence[Category]) -> lis
     else:
         intro.append(t(lang, "agenda.period_first", end=agenda.period_end.isoformat()))
 
+    listed_closed = {i.number for i in agenda.closed}
+    new = [i for i in agenda.new if i.number not in listed_closed]
     sections: list[tuple[str, list[str]]] = [
         (t(lang, "agenda.closed_header", count=len(agenda.closed)),
          [t(lang, "agenda.closed_line", **_common(lang, categories, i)) + _decision(lang, i)
           for i in agenda.closed]),
-        (t(lang, "agenda.new_header", count=len(agenda.new)),
-         [t(lang, "agenda.new_line", **_common(lang, categories, i)) for i in agenda.new]),
+        (_new_heading(lang, agenda, len(new)),
+         [t(lang, "agenda.new_line", **_common(lang, categories, i)) for i in new]),
         (t(lang, "agenda.unresolved_header", count=len(agenda.unresolved)),
          [_unresolved_line(lang, categories, i) for i in agenda.unresolved]),
         (t(lang, "agenda.figures_header"),

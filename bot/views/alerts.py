@@ -1,6 +1,7 @@
 """What heads, groups and coordinators are alerted with: a private ping about an issue, the
 climb of an unclaimed one, the resident's "not fixed" or "can't tell", and the bot's own
-troubles (downtime, a lost group, an unreadable update, an attachment it could not keep).
+troubles (downtime, a lost group, an unreadable update, an attachment it could not keep), and
+reports kept from a group bound to no grid.
 
 Pure: the services find who is to be told and in which language, and write the outbox; the
 words (HTML where a mention must notify) and buttons are chosen here.
@@ -72,3 +73,16 @@ def media_rejected(language: str, issue_id: int, reason_key: str) -> str:
     """Under a report: an attachment was not kept, for the reason ``reason_key`` names (a
     ``media.*`` catalog key); the issue itself stands."""
     return t(language, "media.rejected_notice", number=issue_id, reason=t(language, reason_key))
+
+
+def kept_unbound(language: str) -> str:
+    """Under the first report kept in a group bound to no grid: it is not lost, and it
+    counts once a coordinator binds the group."""
+    return t(language, "intake.kept")
+
+
+def unbound_group(language: str, title: str, chat_id: int) -> str:
+    """To a coordinator in private: a group bound to no grid has reports waiting. Plain
+    text, so the group's title (anyone's words) needs no escaping; the id tells two groups
+    of the same name apart."""
+    return t(language, "intake.kept_coordinator", title=title, chat_id=chat_id)

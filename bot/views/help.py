@@ -1,5 +1,6 @@
-"""What the bot says about itself: ``/help`` as far as this person may act, the ``/start``
-greeting, and the command menus Telegram shows under "/" in private chats and in groups."""
+"""What the bot says about itself: ``/help`` as far as this person may act (also the answer
+to an unknown command), the ``/start`` greeting, and the command menus Telegram shows under
+"/" in private chats and in groups."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ def help_text(lang: str, *, staff: bool, coordinator: bool) -> str:
     if coordinator:
         parts.append(t(lang, "help.coordinators"))
     return "\n\n".join(parts)
+
+
+def unknown_command(lang: str, *, staff: bool, coordinator: bool) -> str:
+    """An unknown command is answered with the help itself: someone guessing a command wants
+    to know what works, and is told only what works for them."""
+    return t(lang, "error.unknown_command") + "\n\n" + help_text(
+        lang, staff=staff, coordinator=coordinator
+    )
 
 
 def greeting(lang: str, name: str, user_id: int, *, as_html: bool) -> str:

@@ -152,8 +152,41 @@ def test_ordinals_follow_cldr(n: int, key: str) -> None:
 
 
 def test_the_contact_sheet_caption_says_when_it_is_capped() -> None:
-    assert sheet_caption("zh", 3, 3) == "📷 未办结事件的照片（3 件，图上标有编号）"
-    assert sheet_caption("zh", 12, 30) == "📷 未办结事件的照片：最早的 12 件（共 30 件有照片）"
+    # No icon of its own: it is the caption of a photo, which shows as one.
+    assert sheet_caption("zh", 3, 3) == "未办结事件的照片（3 件，图上标有编号）"
+    assert sheet_caption("zh", 12, 30) == "未办结事件的照片：最早的 12 件（共 30 件有照片）"
+    assert sheet_caption("en", 3, 3).startswith("Photos of the unresolved items (3, ")
+
+
+def test_a_new_item_already_closed_is_counted_under_new_and_listed_under_closed() -> None:
+    done = (item(2, status="closed"), item(4, status="rejected"))
+    a = agenda(closed=(item(1, status="closed"), *done),
+               new=(*done, item(5), item(6), item(7)),
+               unresolved=(item(5), item(6), item(7)))
+    (text,) = zh(a)
+    closed, new = text.split("🆕")[0], "🆕" + text.split("🆕")[1].split("📌")[0]
+    assert re.findall(r"^#(\d+)", closed, re.M) == ["1", "2", "4"]
+    assert new.splitlines()[0] == "🆕 <b>上次例会后新增 5 件</b>，其中 2 件已办结（见上）"
+    assert re.findall(r"^#(\d+)", new, re.M) == ["5", "6", "7"]
+    (english,) = render(a, "en", DEFAULT_CATEGORIES)
+    assert ("🆕 <b>New since the last meeting: 5</b>, 2 of them already closed (see above)"
+            in english)
+    (plain,) = zh(agenda(new=(item(5),)))
+    assert "🆕 <b>上次例会后新增 1 件</b>\n#5 " in plain  # none closed: the plain heading
+
+
+def test_a_voice_report_without_text_says_it_is_one() -> None:
+    a = agenda(closed=(item(1, status="closed", text="", has_voice=True),),
+               new=(item(2, text="#随手拍", has_voice=True),),
+               unresolved=(item(3, text="", has_voice=True),
+                           item(4, text="3-2 有杂物", has_voice=True)))
+    (text,) = zh(a)
+    assert "#1 楼道堆物 · 3号楼2单元 · 已办结 · 🎤 语音上报" in text
+    assert "#2 楼道堆物 · 3号楼2单元 · 已指派 · 🎤 语音上报" in text  # a hashtag says nothing
+    assert "#3 楼道堆物 · 3号楼2单元 · 🎤 语音上报\n" in text
+    assert "#4 楼道堆物 · 3号楼2单元 · 3-2 有杂物\n" in text  # its words say more
+    (english,) = render(a, "en", DEFAULT_CATEGORIES)
+    assert "· 🎤 voice report\n" in english
 
 
 def test_the_summary_is_a_line_per_grid_and_splits_between_lines() -> None:

@@ -68,3 +68,11 @@ def test_notices_of_the_bots_own_troubles() -> None:
     assert alerts.media_rejected("en", 9, "media.not_image") == (
         "⚠️ An attachment of #9 could not be kept: This is not an image. "
         "The issue itself is recorded.")
+
+
+def test_a_report_kept_from_an_unbound_group() -> None:
+    assert "/bind 网格代码" in alerts.kept_unbound("zh")
+    assert alerts.unbound_group("zh", "<新群>", -100123) == (
+        "📥 群「<新群>」（ID -100123）还没有绑定网格，群里已经有人上报问题，先存着了。"
+        "请到这个群里发送 /bind 网格代码，存着的上报会自动登记为事件。")
+    assert alerts.unbound_group("en", "New", -1).startswith("📥 The group “New” (id -1) ")

@@ -4,7 +4,14 @@ the command menus (fast: no bot). Their sending is in tests/test_commands.py."""
 from __future__ import annotations
 
 from bot.i18n import catalog
-from bot.views.help import GROUP_COMMANDS, PRIVATE_COMMANDS, command_menu, greeting, help_text
+from bot.views.help import (
+    GROUP_COMMANDS,
+    PRIVATE_COMMANDS,
+    command_menu,
+    greeting,
+    help_text,
+    unknown_command,
+)
 
 
 def test_help_grows_with_what_the_person_may_do() -> None:
@@ -40,3 +47,12 @@ def test_each_menu_lists_its_commands_described_in_the_language() -> None:
     assert [c for c, _ in group] == list(GROUP_COMMANDS)
     assert ("open", "Unresolved issues") in group
     assert "my" not in dict(group) and "report" not in dict(private)
+
+
+def test_an_unknown_command_is_answered_with_the_help_of_the_person() -> None:
+    for staff, coordinator in ((False, False), (True, False), (True, True)):
+        assert unknown_command("zh", staff=staff, coordinator=coordinator) == (
+            "不认识这个命令。我能做的是这些：\n\n"
+            + help_text("zh", staff=staff, coordinator=coordinator))
+    assert unknown_command("en", staff=False, coordinator=False).startswith(
+        "I don't know that command. This is what I do:\n\n📋 Five heads' assistant\n")
