@@ -11,6 +11,7 @@ from tests.conftest import (
     GRID_HEAD,
     GROUP,
     OUTSIDER,
+    POLICE,
     UNIT_HEAD,
     Bot,
     jpeg,
@@ -166,3 +167,15 @@ async def test_files_that_cannot_be_kept_get_a_clear_answer_and_the_issue_stands
     replies = bot.replies(GROUP)
     assert any("#1 的附件未能保存：文件太大" in r for r in replies)
     assert any("#2 的附件未能保存：这不是图片文件" in r for r in replies)
+
+
+async def test_a_gas_smell_in_the_stairwell_goes_to_the_police_head_at_once(bot: Bot) -> None:
+    """Not stairwell clutter: the danger decides the role and the urgency (issue #9)."""
+    bot.emu.send_text(GROUP, UNIT_HEAD, "#随手拍 3号楼2单元楼道里煤气味很重")
+    await bot.settled()
+    issue = bot.issues()[-1]
+    assert (issue["priority"], issue["wanted_role"], issue["assignee_user_id"]) == (
+        "urgent", "police", POLICE)
+    replies = bot.replies(GROUP)
+    assert "119" in replies[0]  # whom to call comes before the card
+    assert f"tg://user?id={POLICE}" in bot.card(issue["id"]).text

@@ -106,6 +106,17 @@ def normalize_forms(text: str) -> str:
     return _OTHER_SCRIPT_DIGIT.sub(lambda m: str(unicodedata.decimal(m[0])), folded)
 
 
+def normalize(text: str) -> str:
+    """``text`` as the reader sees it: ``normalize_forms`` (full-width, zero-width, dashes,
+    digits of any script), case-folded (BUILDING = building), and every run of whitespace
+    one space, so "not  urgent" or "fire\nlane" still read as the phrase they are.
+
+    Here rather than in ``classify`` because both the category reader and the emergency
+    reader (``emergency``, which ``classify`` consults) must see exactly the same text.
+    """
+    return " ".join(normalize_forms(text).casefold().split())
+
+
 def _normalize_part(part: str, field: str) -> str:
     """Canonical form of a building or unit name, so "03", "３" and "3" are one place.
 
@@ -201,7 +212,12 @@ class Category:
         )
 
 
-# Keyword lists read better as dense rows than one word per line.
+# Keyword lists read better as dense rows than one word per line. Each list holds the words
+# residents and heads actually type (Northeastern usage such as 缓台 for a landing, 埋汰 for
+# dirty, 跑水 for a gushing leak, and the common typos 暖器/暧气/电悌), not only the label's
+# own words: the reader (``classify``) weighs them by length, so the longer, more specific
+# phrase wins a mixed text. Words that only say *where* ("楼道", "stairwell") are weighed
+# down there, since a gas smell or a broken light "in the stairwell" is not clutter.
 # fmt: off
 DEFAULT_CATEGORIES: tuple[Category, ...] = (
     Category(
@@ -213,7 +229,14 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         priority=Priority.NORMAL,
         keywords=(
             "楼道", "杂物", "堆放", "乱堆", "堆物", "堆满", "纸箱", "旧家具", "过道", "走廊",
-            "stairwell", "clutter", "hallway", "corridor", "junk", "boxes",
+            "楼梯", "楼梯口", "楼梯间", "缓台", "拐角", "楼到", "堆了", "堆着", "一堆", "纸壳",
+            "破烂", "旧沙发", "沙发", "旧冰箱", "柜子", "鞋架", "鞋柜", "花盆", "大缸", "酸菜缸",
+            "白菜", "挡道", "过不去", "放东西", "乱放", "占用楼道", "清走", "扔那", "堵楼道",
+            "床垫", "椅子", "桌子", "婴儿车", "鞋", "废品", "泡沫箱", "纸板", "杂七杂八",
+            "走不了人", "通道", "东西", "储物", "绊倒", "仓库", "坛子", "鱼缸", "木头",
+            "stairwell", "clutter", "hallway", "corridor", "junk", "boxes", "mattress",
+            "furniture", "stuff", "landing", "chairs", "piled", "stacked", "belongings",
+            "stroller", "pram", "blocking the stairs",
         ),
     ),
     Category(
@@ -225,7 +248,12 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         priority=Priority.NORMAL,
         keywords=(
             "电动车", "乱停", "堵住", "消防通道", "停车", "自行车", "车位", "僵尸车", "占道",
-            "parking", "parked", "e-bike", "ebike", "bicycle", "blocked", "fire lane",
+            "电瓶车", "单车", "共享单车", "乱停车", "停在", "停着", "停得", "私家车",
+            "面包车", "货车", "大货车", "三轮车", "外来车", "车辆", "地锁", "车主", "挪车",
+            "堵门", "堵路", "堵着", "挡着门", "轮胎", "轿车", "汽车", "小车", "车", "辆", "suv",
+            "车停", "停放", "压着", "占着", "开不出去", "乱停乱放", "横七竖八", "停车位",
+            "parking", "parked", "e-bike", "ebike", "bicycle", "bike", "blocked", "fire lane",
+            "cars", "blocking", "truck", "van", "garage", "plate",
         ),
     ),
     Category(
@@ -237,7 +265,16 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         priority=Priority.PRIORITY,
         keywords=(
             "吵架", "纠纷", "矛盾", "打架", "噪音", "扰民", "争吵", "吵闹", "邻居",
+            "吵起来", "吵", "骂人", "骂", "对门", "楼上", "楼下", "隔壁", "装修", "砸墙", "电钻",
+            "半夜", "大声", "声音", "狗叫", "叫个不停", "跳绳", "跑跳", "唱k", "音响", "广场舞",
+            "油烟", "抽烟", "烟味", "急眼", "不讲理", "不乐意", "不承认", "不给修", "说了好几",
+            "说他", "跟他说", "圈地", "婆媳", "两口子", "闹心", "睡不着", "吵得", "嗡嗡",
+            "咚咚", "空调外机", "排风", "麻将", "低音炮", "乱叫", "狗", "养狗", "宠物", "鸽子",
+            "不挪", "不听", "不改", "不让", "晾衣",
             "quarrel", "dispute", "noise", "noisy", "neighbour", "neighbor", "fight",
+            "upstairs", "downstairs", "next door", "drums", "music", "loud", "renovation",
+            "drilling", "shouting", "asked him", "asked her", "complain", "tv", "party",
+            "barking", "stomping", "argue", "argument", "rude",
         ),
     ),
     Category(
@@ -250,8 +287,21 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         keywords=(
             "诈骗", "盗窃", "被盗", "小偷", "可疑", "酒驾", "陌生人", "传销", "煤气", "燃气",
             "着火", "火灾", "冒烟",
+            "骗", "偷", "撬", "砸车", "冒充", "公检法", "公安局", "派出所", "转账", "洗钱",
+            "安全账户", "理财", "投资", "返利", "稳赚", "保健品", "忽悠", "上当", "免费体检",
+            "送鸡蛋", "扫码", "进群", "听课", "养老项目", "养老诈骗", "推销", "上门推销",
+            "挨家挨户", "群租", "出租屋", "隔断", "上下铺", "充电", "飞线", "私拉电线", "电池",
+            "高空抛物", "防诈", "反诈", "喝多", "醉", "转悠", "吓人", "陌生", "隐患", "危险",
+            "骗子", "假冒", "假装", "自称", "打钱", "要钱", "交钱", "汇款", "出车祸", "高价回收",
+            "回收", "传单", "闹事", "小混混", "流氓", "打砸", "抢", "尾随", "跟踪", "撬锁",
+            "门把手", "入室", "丢了", "插线板", "大功率", "私拉", "被偷", "链接", "冻结",
+            "验证码", "中奖", "退款", "刷单", "贷款", "银行卡", "医保卡", "社保卡",
             "fraud", "scam", "theft", "stolen", "suspicious", "burglar", "drunk", "gas", "fire",
             "smoke",
+            "steal", "thief", "pretending", "police", "door to door", "selling", "salesman",
+            "safe account", "stranger", "broke into", "break-in", "charging", "extension cord",
+            "door handles", "trying doors", "break in", "fake", "claiming to be", "wire money",
+            "transfer money",
         ),
     ),
     Category(
@@ -263,7 +313,13 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         priority=Priority.URGENT,
         keywords=(
             "暖气", "供热", "供暖", "不热", "采暖", "暖气片", "室温", "太冷", "好冷",
-            "heating", "radiator", "heat", "cold",
+            "暖器", "暧气", "热力", "热力公司", "供热站", "供热公司", "取暖", "取暖费", "冰凉",
+            "冰窖", "冷得", "冻得", "贼冷", "嘎嘎冷", "冷", "棉袄", "放气", "不过水", "测温",
+            "温度", "上边热", "下边凉", "呼呼的热", "暖气管", "温乎", "不够热", "凉", "度",
+            "空气", "管网", "热网", "电暖", "供暖费", "暖气费", "采暖费", "地热", "地暖", "回水",
+            "憋气", "羽绒服", "热力站", "暖气漏", "暖气跑水",
+            "heating", "radiator", "heat", "cold", "warm", "freezing", "degrees", "chilly",
+            "temperature", "banging",
         ),
     ),
     Category(
@@ -275,7 +331,11 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         priority=Priority.URGENT,
         keywords=(
             "水管", "冻裂", "停水", "漏水", "爆裂", "跑水", "水压", "自来水", "没水", "下水道",
-            "water", "pipe", "leak", "burst", "flood",
+            "下水", "上水", "水龙头", "出水", "放不出水", "水表", "发黄", "铁锈", "返水", "返味",
+            "冻住", "淌水", "管子", "管道", "渗水", "消防栓", "一滴水", "来水", "水流", "水",
+            "滴水", "冻上", "排不下去", "马桶", "地漏", "水质", "水费", "水箱", "水泵", "怪味",
+            "water", "pipe", "leak", "burst", "flood", "tap", "faucet", "drain", "sewer",
+            "toilet", "drip",
         ),
         emergency_hint_zh="水管爆裂请先关闭入户总阀门，并通知楼下邻居。",
         emergency_hint_en="Burst pipe: close the main valve first and warn the neighbours below.",
@@ -289,7 +349,15 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         priority=Priority.NORMAL,
         keywords=(
             "垃圾", "卫生", "清扫", "清理", "异味", "臭", "老鼠", "蟑螂", "粪便", "积雪",
+            "耗子", "扫雪", "清雪", "铲雪", "雪堆", "狗屎", "狗粪", "狗便", "拉屎", "遛狗",
+            "拴绳", "小广告", "广告", "牛皮癣", "乱贴", "乱涂", "乱画", "烟头", "塑料袋", "埋汰",
+            "脏", "打扫", "苍蝇", "溢出", "垃圾箱", "垃圾桶", "拉走", "扔垃圾", "擦", "雪",
+            "没人清", "没人扫", "没人收", "剩饭", "死猫", "死狗", "满地", "落叶", "鸽子粪",
+            "臭味", "蚊子", "化粪池", "污水", "垃圾点", "瓶子", "鞭炮", "纸屑", "瓜子皮",
+            "果皮", "屎", "尿", "粪", "骚",
             "garbage", "trash", "rubbish", "litter", "dirty", "smell", "rats", "snow",
+            "poop", "dog mess", "leash", "flyers", "shovel", "clean", "bins", "dead cat",
+            "dead rat", "dead bird", "filthy", "stink",
         ),
     ),
     Category(
@@ -302,8 +370,16 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         keywords=(
             "路灯", "井盖", "道路", "健身器材", "路面", "坑洼", "灯不亮", "长椅", "护栏", "围栏",
             "台阶", "破损",
+            "人行道", "地砖", "翘起来", "大坑", "坑", "凉亭", "亭子", "顶棚", "刮坏", "道闸",
+            "滑梯", "秋千", "扶手", "栏杆", "座椅", "路灯杆", "电线杆", "冰溜子", "房檐", "结冰",
+            "路滑", "太滑", "下水井", "窨井", "健身", "器材", "花坛", "主路", "小广场", "广场",
+            "围墙", "塌", "篮球架", "篮筐", "球场", "游乐场", "游乐设施", "路", "地面", "栅栏",
+            "指示牌", "宣传栏", "公告栏", "信报箱", "树枝", "树倒", "车棚", "晾衣架", "冰",
             "streetlight", "street light", "manhole", "road", "pothole", "bench", "fence",
             "broken",
+            "path", "pavement", "sidewalk", "playground", "swing", "slide", "railing", "lamp",
+            "icy", "ice", "wall", "hoop", "basketball", "court", "ramp", "loose", "sign",
+            "tree", "branch",
         ),
     ),
     Category(
@@ -315,7 +391,11 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         priority=Priority.NORMAL,
         keywords=(
             "物业", "电梯", "门禁", "楼道灯", "单元门", "防盗门", "保安", "监控", "维修", "漏雨",
+            "电悌", "门锁", "锁坏", "楼宇门", "对讲", "门铃", "闭门器", "门卡", "刷卡", "刷不开",
+            "物业费", "楼顶", "屋顶", "外墙", "保温层", "墙皮", "脱落", "水印", "高层", "发霉",
+            "返潮", "防水", "声控", "按钮", "墙角",
             "elevator", "lift", "property", "intercom", "cctv", "repair",
+            "door lock", "buzzer", "management", "roof", "entry door", "out of order",
         ),
     ),
     Category(
@@ -327,7 +407,13 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         priority=Priority.PLANNED,
         keywords=(
             "心愿", "帮忙", "代购", "陪同", "陪伴", "求助", "捐赠", "辅导",
+            "帮着", "找人", "想有人", "有人陪", "陪他", "陪她", "教教", "想要", "愿望", "买菜",
+            "代买", "换个灯泡", "春联", "捐", "旧衣", "棉衣", "志愿", "义务", "读报", "腿脚不好",
+            "出不了门", "想学", "学用", "教", "送饭", "送顿", "陪", "取钱", "挂号", "智能手机",
+            "帮",
             "wish", "help", "errand", "tutoring",
+            "volunteer", "would love", "shopping", "groceries", "would anyone", "could anyone",
+            "can anyone", "accompany", "appointment", "take him", "take her", "carry",
         ),
     ),
     Category(

@@ -114,7 +114,10 @@ class IssueService:
         priority = found.priority
         if r.category and category.priority.rank < priority.rank:
             priority = category.priority
-        chosen = route(category.role, place, heads)
+        # A danger goes to the role that acts on it (gas, fire, violence: police), whatever
+        # category the words or the resident chose.
+        wanted = found.urgent_role or category.role
+        chosen = route(wanted, place, heads)
         card_chat = r.chat_id if r.reporter_kind is ReporterKind.HEAD else grid.chat_id
         created = self.clock.now()
         card_thread = r.thread_id if r.reporter_kind is ReporterKind.HEAD else None
@@ -144,7 +147,7 @@ class IssueService:
                 reporter_kind=r.reporter_kind, reporter_user_id=r.user_id,
                 reporter_name=r.user_name or None,
                 assignee_user_id=head.user_id if head else None,
-                assignee_role=head.role if head else None, wanted_role=category.role,
+                assignee_role=head.role if head else None, wanted_role=wanted,
                 department=None, reject_reason=None, text=r.text, latitude=r.latitude,
                 longitude=r.longitude, source_chat_id=r.chat_id, source_message_id=r.message_id,
                 source_thread_id=r.thread_id, media_group_id=r.media_group_id,
@@ -168,8 +171,8 @@ class IssueService:
                     conn, issue_id, now, "assigned", from_status=Status.OPEN.value,
                     to_status=status.value,
                     data={"to": head.user_id, "role": head.role.value,
-                          "wanted": category.role.value, "fell_back": chosen.fell_back,
-                          "vacant": not any(h.role is category.role for h in heads)},
+                          "wanted": wanted.value, "fell_back": chosen.fell_back,
+                          "vacant": not any(h.role is wanted for h in heads)},
                 )
             if not defer_card and card_chat is not None:
                 await self._announce(conn, issue_id, card_chat, head, r.user_id, now)
@@ -191,11 +194,11 @@ class IssueService:
         values: dict[str, Any] = {"text": r.text, "updated_at": now}
         if not await outbox.card_requested_in(conn, issue_id):
             place = found.place or Place()
-            chosen = route(found.category.role, place, heads)
+            chosen = route(found.role, place, heads)
             values.update(
                 category=found.category.key, kind=found.category.kind.value,
                 priority=found.priority.value, building=place.building, unit=place.unit,
-                wanted_role=found.category.role.value,
+                wanted_role=found.role.value,
                 assignee_user_id=chosen.head.user_id if chosen.head else None,
                 assignee_role=chosen.head.role.value if chosen.head else None,
                 status=(Status.ASSIGNED if chosen.head else Status.OPEN).value,

@@ -27,7 +27,10 @@ from bot.domain.emergency import emergencies
 from bot.domain.model import DEFAULT_CATEGORIES, Place, Priority, normalize_forms
 
 CARE = (Place("3"), Place("5", "1"))
-EMERGENCY_KEYS = {"emergency.gas", "emergency.fire", "emergency.violence", "emergency.medical"}
+EMERGENCY_KEYS = {
+    "emergency.gas", "emergency.fire", "emergency.violence", "emergency.medical",
+    "emergency.welfare", "emergency.manhole", "emergency.burst_pipe", "emergency.lift",
+}
 
 # Pieces a report is made of, with the awkward ones a chat really carries.
 _WORDS = [
