@@ -230,6 +230,15 @@ async def run_demo() -> int:
                 emu.send_text(GROUP, GRID_HEAD, "/open")
                 await step("8. 网格长查看未办结 / the grid head asks for the open list")
 
+                emu.press(GROUP, _card_with(emu, "issue:fix:3"), GRID_HEAD, "issue:fix:3")
+                await step("8b. 网格长用 ✏️ 更正语音 #3 / the grid head opens ✏️ on the voice #3")
+                emu.press(GROUP, _card_with(emu, "issue:fixc:3"), GRID_HEAD, "issue:fixc:3")
+                await step("8c. 选分类 / the categories to choose from")
+                emu.press(GROUP, _card_with(emu, "issue:setc:3:facility"), GRID_HEAD,
+                          "issue:setc:3:facility")
+                emu.send_text(GROUP, GRID_HEAD, "/place 3 5")
+                await step("8d. 分类改为公共设施，位置 5号楼 / category and place fixed")
+
                 await _resident_afternoon(emu, step)
 
                 emu.send_text(GROUP, COORDINATOR, "/decide 4 物业本周内清理消防通道，楼长盯办")

@@ -39,7 +39,7 @@ def check_morning(output: str) -> None:
         assert report in output, report
     # One card each, numbered in order, with the category read from the text.
     group_posts = [e for e in entries(output) if e.startswith("[松鹤社区第一网格工作群] 🤖 bot: ")]
-    cards = [e for e in group_posts if re.search(r" #\d ", e.splitlines()[0])]
+    cards = [e for e in group_posts if re.search(r"[🔴🟠🟢🔵] #\d ", e.splitlines()[0])]
     numbers = [re.search(r" #(\d) (\S+)", card.splitlines()[0]) for card in cards]
     assert [(m.group(1), m.group(2)) for m in numbers if m] == [
         ("1", "楼道堆物"), ("2", "公共设施"), ("3", "其他"), ("4", "车辆乱停"),
@@ -56,6 +56,10 @@ def check_morning(output: str) -> None:
     assert [m.group(1) for m in statuses if m] == [
         t("zh", f"status.{s}") for s in ("in_progress", "resolved", "closed")
     ]
+    # The voice report #3 is fixed with ✏️ and /place: its card reads right afterwards.
+    fixed = [e for e in entries(output) if "✎ bot edited message" in e and " #3 " in e][-1]
+    assert "#3 公共设施" in fixed and "松鹤社区第一网格 · 5号楼" in fixed
+    assert "还不知道具体位置" not in fixed
     # Someone who is no head is refused, with the reason shown to them.
     assert f"🤖 alert to 邻居老周: {t('zh', 'perm.not_head')}" in output
     # /open lists what is still open, and the closed #1 is not among them.
