@@ -12,11 +12,16 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
 
+from bot.domain.classify import parse_place
+from bot.domain.issue import Issue
 from bot.services.issues import IncomingMedia
 from bot.services.residents import Relay
+from handlers.common import reply_key
 from handlers.context import Ctx
 from handlers.group_intake import media_of
 
+# A reply this short that names a building is an address, not a message to relay.
+PLACE_REPLY = 12
 _CONTENT = filters.TEXT | filters.PHOTO | filters.VOICE | filters.Document.IMAGE | filters.VIDEO
 
 
@@ -35,6 +40,7 @@ async def on_group_reply(update: Update, ctx: Ctx) -> None:
     user = message.from_user
     if row is None or user is None:
         return  # an ordinary reply in the group: other handlers decide
+    await _told_place(update, ctx, row, user.id)
     photos = tuple(m for m in media_of(message) if m.kind == "photo")
     await services.residents.answer_in_group(
         row, user.id, _relay(message), tuple(
@@ -54,7 +60,25 @@ async def on_private_reply(update: Update, ctx: Ctx) -> None:
     )
     if row is None or message.from_user is None:
         return  # not about an issue: the private conversation takes it
+    await _told_place(update, ctx, row, message.from_user.id)
     await services.residents.relay_to_group(row, message.from_user.id, _relay(message))
+    raise ApplicationHandlerStop
+
+
+async def _told_place(update: Update, ctx: Ctx, row: Issue, user_id: int) -> None:
+    """A reply that is only an address ("3-2", "3号楼2单元") to a report with no place
+    sets the place, as the card invites (the reporter, a head, a coordinator)."""
+    message = update.effective_message
+    assert message is not None
+    text = (message.text or "").strip()
+    place = parse_place(text) if row.place.is_empty() and 0 < len(text) <= PLACE_REPLY else None
+    if place is None:
+        return
+    await ctx.services.issues.fix(
+        row.id, user_id, place=place, chat_id=message.chat_id,
+        message_id=message.message_id, update_id=update.update_id,
+    )
+    await reply_key(update, ctx, "done.fix", number=row.id)
     raise ApplicationHandlerStop
 
 

@@ -3,7 +3,16 @@
 
 from __future__ import annotations
 
-from tests.conftest import BUILDING_HEAD, COORDINATOR, GRID_HEAD, GROUP, OUTSIDER, UNIT_HEAD, Bot
+from tests.conftest import (
+    BUILDING_HEAD,
+    COORDINATOR,
+    GRID_HEAD,
+    GROUP,
+    OUTSIDER,
+    RESIDENT,
+    UNIT_HEAD,
+    Bot,
+)
 
 
 def events(bot: Bot, number: int) -> list[str]:
@@ -78,3 +87,39 @@ async def test_fixes_are_refused_with_a_reason_and_change_nothing(bot: Bot) -> N
         "Only a head of this grid or a coordinator can do that.")
     assert [dict(r) for r in bot.issues()] == before
     assert "fixed" not in events(bot, number)
+
+
+async def test_a_reply_with_the_address_sets_a_missing_place(bot: Bot) -> None:
+    number = await reported(bot, "楼道里堆满了纸箱")
+    bot.emu.send_text(GROUP, GRID_HEAD, "3-2", reply_to=bot.card(number).message_id)
+    await bot.settled()
+    issue = bot.issues()[-1]
+    assert (issue["building"], issue["unit"], issue["assignee_user_id"]) == ("3", "2", UNIT_HEAD)
+    assert bot.replies(GROUP)[-1] == f"#{number} 已更正"
+    assert events(bot, number)[-1] == "fixed"
+
+
+async def test_a_resident_tells_the_place_of_their_own_report(bot: Bot) -> None:
+    emu = bot.emu
+    emu.send_text(RESIDENT, RESIDENT, "/start")
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:p:-")  # "not sure / somewhere else"
+    await bot.settled()
+    emu.send_text(RESIDENT, RESIDENT, "楼道里堆满了纸箱")
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:next")
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:c:clutter")
+    await bot.settled()
+    bot.press(RESIDENT, RESIDENT, "rpt:ok")
+    await bot.settled()
+    number = int(bot.issues()[-1]["id"])
+    submitted = emu.bot_messages(RESIDENT)[-1]
+    emu.send_text(RESIDENT, RESIDENT, "3号楼2单元", reply_to=submitted.message_id)
+    await bot.settled()
+    issue = bot.issues()[-1]
+    assert (issue["building"], issue["unit"], issue["assignee_user_id"]) == ("3", "2", UNIT_HEAD)
+    # Once: the place is known now, and the resident has no other say in the reading.
+    emu.send_text(RESIDENT, RESIDENT, f"/category {number} water")
+    await bot.settled()
+    assert bot.issues()[-1]["category"] == "clutter"

@@ -190,7 +190,10 @@ def fixed(
     or priority (and so both clocks); ``to`` is who the corrected reading routes to, for an
     item nobody has claimed yet. Raises ``Refused`` for someone who may not, or when the
     issue is finished or nothing would change."""
-    if not actor.is_coordinator and not actor.roles:
+    # The reporter may say where it is, once, when the report did not.
+    tells_place = (actor.is_reporter and issue.place.is_empty() and place is not None
+                   and category is None and priority is None)
+    if not actor.is_coordinator and not actor.roles and not tells_place:
         raise Refused(FIX_REFUSAL)
     if not issue.unresolved:
         raise Refused("fix.finished")

@@ -398,9 +398,13 @@ class IssueService:
     ) -> Issue:
         """A head corrects the category, place or priority the reader got wrong: the change
         is an event, an unclaimed item goes to the head the corrected reading names (with
-        the ping), and the card is edited. Strangers hear the same whether or not the
-        number exists."""
-        row = await self.require_viewer(issue_id, user_id)
+        the ping), and the card is edited. The reporter may give the place of a report
+        that had none. Strangers hear the same whether or not the number exists."""
+        mine = await issues.get(self.store, issue_id)
+        # A reporter may tell the place of their own report (the domain says when);
+        # anyone else must be a head of the grid, and strangers learn nothing.
+        row = (mine if mine is not None and mine.reporter_user_id == user_id
+               else await self.require_viewer(issue_id, user_id))
         who = await self.actor(row, user_id)
         wanted = None
         if category is not None:
