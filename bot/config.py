@@ -95,6 +95,7 @@ class Config:
     album_quiet_seconds: float = 2.0
     poll_timeout: int = 30
     max_photo_bytes: int = TELEGRAM_DOWNLOAD_LIMIT
+    me_too_raise: int = 3               # [intake] me_too_raise: merges that raise priority
     resident_max_per_hour: int = 3      # [residents] max_per_hour
     resident_max_per_day: int = 10      # [residents] max_per_day
     verify_days: float = 3.0            # [residents] verify_days: unanswered "fixed?" closes
@@ -113,7 +114,7 @@ _SCHEMA: dict[str, frozenset[str]] = {
     "storage": frozenset({"database", "media_dir"}),
     "bot": frozenset({"language", "timezone", "coordinators", "care_places"}),
     "meetings": frozenset({"days", "time", "move_off_holidays"}),
-    "intake": frozenset({"album_quiet_seconds", "max_photo_bytes"}),
+    "intake": frozenset({"album_quiet_seconds", "max_photo_bytes", "me_too_raise"}),
     "residents": frozenset({"max_per_hour", "max_per_day", "verify_days", "relay_per_minute"}),
     "grids": frozenset({"key", "name", "chat_id", "heads"}),
     "categories": frozenset({
@@ -318,6 +319,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
         max_photo_bytes=intake.integer(
             "max_photo_bytes", Config.max_photo_bytes, low=1, high=TELEGRAM_DOWNLOAD_LIMIT
         ),
+        me_too_raise=intake.integer("me_too_raise", Config.me_too_raise, low=1, high=1000),
         resident_max_per_hour=residents.integer(
             "max_per_hour", Config.resident_max_per_hour, low=1, high=1000
         ),

@@ -147,6 +147,15 @@ def category_args(args: Sequence[str]) -> tuple[int, str]:
     return number, normalize_forms(args[1]).strip().lower()
 
 
+def merge_args(args: Sequence[str]) -> tuple[int, int]:
+    """``/merge N M``: issue N repeats issue M."""
+    numbers = [issue_number(a) for a in args] if len(args) == 2 else []
+    first, second = (numbers + [None, None])[:2]
+    if first is None or second is None:
+        raise UserError("merge.usage")
+    return first, second
+
+
 def place_args(args: Sequence[str]) -> tuple[int, Place]:
     """``/place N PLACE``: "3-2", "3", or the way a report writes it ("3号楼2单元")."""
     number = issue_number(args[0]) if len(args) >= 2 else None

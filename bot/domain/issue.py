@@ -220,3 +220,18 @@ def fixed(
         data["to"] = to.user_id
     after = replace(issue, updated_at=now, **changes)
     return after, Event("fixed", actor.user_id, issue.status, after.status, data)
+
+
+def me_too_raised(issue: Issue, now: datetime, tz: tzinfo, count: int) -> tuple[Issue, Event]:
+    """Enough reports were merged into an unresolved issue ("me too", SPEC §3): its priority
+    goes one rung up, and so do both clocks; an urgent issue stays as it is (None changes)."""
+    priority = issue.priority.raised()
+    changes: dict[str, Any] = {"updated_at": now}
+    if issue.unresolved and priority is not issue.priority:
+        changes.update(priority=priority, due_at=resolution_due(issue.created_at, priority, tz))
+        if issue.ack_due_at is not None:
+            changes["ack_due_at"] = now + ACK_WINDOWS[priority]
+    after = replace(issue, **changes)
+    return after, Event("me_too_raised", None, issue.status, issue.status,
+                        {"count": count, "priority": [issue.priority.value,
+                                                      after.priority.value]})

@@ -7,6 +7,7 @@ card without its change.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -14,7 +15,7 @@ from bot.clock import Clock, iso
 from bot.config import Config
 from bot.domain.classify import Classification, classify
 from bot.domain.deadlines import ACK_WINDOWS, resolution_due
-from bot.domain.issue import Assignee, Issue, Refused, decide, fixed
+from bot.domain.issue import Assignee, Issue, Refused, decide, fixed, me_too_raised
 from bot.domain.lifecycle import Action, Actor, IllegalTransition, allowed, refusal_key, transition
 from bot.domain.model import Category, Place, Priority, ReporterKind, Role, Status, category_by_key
 from bot.domain.routing import Head, route
@@ -22,9 +23,9 @@ from bot.errors import UserError
 from bot.i18n import language_for
 from bot.services.notices import ReporterNotices
 from bot.services.roster import RosterService
-from bot.views import alerts, relay
+from bot.views import alerts, menus, relay
 from bot.views.card import CardFacts, render_card
-from storage import issues, outbox, people
+from storage import duplicates, issues, outbox, people
 from storage.db import Store
 
 
@@ -338,12 +339,14 @@ class IssueService:
         chat_id: int | None = None,
         message_id: int | None = None,
         update_id: int | None = None,
+        linked: Callable[[Any, Issue, str], Awaitable[None]] | None = None,
     ) -> Issue:
         """Apply a change with its event, card refresh and notices, atomically. The domain's
         ``decide`` holds every rule; ``actor`` (a person's press) has its right checked there,
         against the issue as it is inside the transaction; without one the change is the
         bot's own step (auto-close) or a right settled before (a reporter's verification),
-        made in the name of ``by``."""
+        made in the name of ``by``. ``linked`` does more in the same transaction, given the
+        connection, the changed issue and the time (a merge links the duplicate)."""
         now = self.clock.now()
         stamp = iso(now)
         async with self.store.transaction() as conn:
@@ -380,9 +383,49 @@ class IssueService:
             who = event.actor_user_id
             if new_head is not None and new_head.user_id != who and action is not Action.CLAIM:
                 await self.ping_in(conn, issue_id, new_head, stamp, f"{action.value}:{stamp}")
-            if current.by_resident:
-                await self.notices.status_changed(conn, updated, action, stamp, attachment)
+            # The resident reporter and resident followers (merged duplicates) hear it.
+            await self.notices.status_changed(conn, updated, action, stamp, attachment)
+            if linked is not None:
+                await linked(conn, updated, stamp)
         return updated
+
+    async def merge(
+        self, issue_id: int, original_id: int, user_id: int, *,
+        chat_id: int | None = None, message_id: int | None = None,
+        update_id: int | None = None,
+    ) -> Issue:
+        """Issue N repeats M (SPEC §3): N is rejected as "duplicate of #M", its reporter
+        follows M, and the merge is a "me too" of M that raises M's priority one rung at
+        ``intake.me_too_raise``. For the heads of the grid and coordinators."""
+        row = await self.require_viewer(issue_id, user_id)
+        original = await self.require_viewer(original_id, user_id)
+        if issue_id == original_id or row.grid_key != original.grid_key:
+            raise UserError("merge.same", number=issue_id, original=original_id)
+        if not original.unresolved:
+            raise UserError("merge.finished", number=issue_id, original=original_id)
+        if await duplicates.original_of(self.store, issue_id) is not None:
+            raise UserError("merge.already", number=issue_id, original=original_id)
+
+        async def link(conn: Any, duplicate: Issue, stamp: str) -> None:
+            count = await duplicates.merge_in(conn, duplicate, original_id, user_id, stamp)
+            if count is None:
+                return
+            await issues.add_event(conn, original_id, stamp, "merged", actor_user_id=user_id,
+                                   data={"duplicate": issue_id, "count": count})
+            current = await issues.get_in(conn, original_id)
+            assert current is not None
+            if count == self.config.me_too_raise and current.unresolved:
+                after, event = me_too_raised(current, self.clock.now(), self.config.tz, count)
+                await issues.save_in(conn, current, after)
+                await issues.record_in(conn, original_id, stamp, event)
+            if current.card_chat_id is not None:
+                await outbox.enqueue_card(conn, original_id, current.card_chat_id, stamp)
+
+        return await self.apply(
+            issue_id, Action.REJECT, user_id,
+            reason=menus.merge_reason(self.config.language, original_id),
+            chat_id=chat_id, message_id=message_id, update_id=update_id, linked=link,
+        )
 
     async def fix(
         self,
@@ -458,6 +501,8 @@ class IssueService:
             fell_back=(await self.fell_back(issue_id) if issue.status is Status.ASSIGNED
                        else None),
             photos=counts.get("photo", 0), voices=counts.get("voice", 0),
+            duplicate_of_candidate=await duplicates.candidate(self.store, issue),
+            me_too=await duplicates.me_too(self.store, issue_id),
         )
         return render_card(self.config.language, issue, facts)
 

@@ -12,11 +12,12 @@ from typing import Any
 from bot.config import Config
 from bot.domain.issue import Issue
 from bot.domain.lifecycle import Action
+from bot.domain.model import ReporterKind
 from bot.i18n import language_for
 from bot.images import before_after
 from bot.media import store_bytes
-from bot.views.notices import before_after_labels, status_notice
-from storage import issues, outbox, people
+from bot.views.notices import before_after_labels, follower_notice, status_notice
+from storage import duplicates, issues, outbox, people
 from storage.db import Store
 
 
@@ -34,7 +35,18 @@ class ReporterNotices:
     async def status_changed(
         self, conn: Any, row: Issue, action: Action, now: str, attachment: str | None = None
     ) -> None:
-        if row.reporter_user_id is None:
+        # Residents who reported the same and were merged into it hear the news too
+        # (without "fixed?": the answer that closes it is the reporter's).
+        for user_id, kind in await duplicates.followers_in(conn, row.id):
+            if kind == ReporterKind.RESIDENT.value and user_id != row.reporter_user_id:
+                lang = await self.language(conn, user_id)
+                await outbox.enqueue_call(
+                    conn, user_id, "sendMessage",
+                    {"chat_id": user_id, "text": follower_notice(lang, row)}, now,
+                    dedup_key=f"notice:{row.id}:{action.value}:{now}:{user_id}",
+                    issue_id=row.id, klass=outbox.LOW,
+                )
+        if not row.by_resident or row.reporter_user_id is None:
             return
         lang = await self.language(conn, row.reporter_user_id)
         key = f"notice:{row.id}:{action.value}:{now}"

@@ -44,6 +44,8 @@ class CardFacts:
     fell_back: str | None  # "vacant" | "place" | None: why routing went up the chain
     photos: int
     voices: int
+    duplicate_of_candidate: int | None = None  # an earlier issue this may repeat (SPEC §3)
+    me_too: int = 0  # reports merged into this one
 
 
 def button(text: str, data: str) -> dict[str, str]:
@@ -117,6 +119,11 @@ def render_card(lang: str, issue: Issue, facts: CardFacts) -> tuple[str, dict[st
         tail.append(t(lang, "card.missing_place", number=issue.id))
     if issue.category == OTHER and issue.unresolved:
         tail.append(t(lang, "card.missing_category"))
+    if facts.me_too:
+        tail.append(t(lang, "card.me_too", count=facts.me_too))
+    candidate = facts.duplicate_of_candidate if issue.unresolved else None
+    if candidate is not None:
+        tail.append(t(lang, "card.duplicate", original=candidate))
     tail.append(status_line)
     # Names and places are short; the quote takes what is left, measured after escaping.
     lines = [cut_html(line, CARD_LIMIT // 10) for line in lines]
@@ -124,4 +131,8 @@ def render_card(lang: str, issue: Issue, facts: CardFacts) -> tuple[str, dict[st
     if text:
         room = CARD_LIMIT - utf16_len("\n".join([*lines, *tail])) - utf16_len("\n📝 ")
         lines.append("📝 " + escape_within(text, min(room, TEXT_LIMIT)))
-    return "\n".join([*lines, *tail]), keyboard(lang, issue.id, issue.status, fixable=True)
+    markup = keyboard(lang, issue.id, issue.status, fixable=True)
+    if candidate is not None:
+        markup["inline_keyboard"].append([button(t(lang, "button.merge", original=candidate),
+                                                 f"issue:merge:{issue.id}:{candidate}")])
+    return "\n".join([*lines, *tail]), markup

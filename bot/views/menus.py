@@ -68,6 +68,11 @@ def fix_done(lang: str, issue_id: int) -> str:
     return t(lang, "done.fix", number=issue_id)
 
 
+def merge_done(lang: str, issue_id: int, original: int) -> str:
+    """The presser's confirmation of a merge (both cards change for all)."""
+    return t(lang, "done.merge", number=issue_id, original=original)
+
+
 def verify_thanks(lang: str, answer: str, issue_id: int) -> str:
     """The reporter's answer to "fixed?" acknowledged, saying what it did to the issue."""
     return t(lang, f"verify.thanks_{answer}", number=issue_id)
@@ -112,3 +117,8 @@ def priority_menu(lang: str, issue_id: int, current: Priority) -> Menu:
         button(("✅ " if p is current else "") + t(lang, f"priority.{p.value}"),
                f"issue:setr:{issue_id}:{p.value}")
     ] for p in Priority])
+
+
+def merge_reason(language: str, original_id: int) -> str:
+    """Why a merged duplicate is rejected, as the issue records it (community's language)."""
+    return t(language, "merge.reason", original=original_id)

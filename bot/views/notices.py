@@ -41,6 +41,12 @@ def status_notice(
     return t(language, "notice.status", number=issue.id, status=status), None
 
 
+def follower_notice(language: str, issue: Issue) -> str:
+    """What a resident whose report was merged into ``issue`` hears of its status."""
+    status = t(language, f"status.{issue.status}")
+    return t(language, "notice.follower", number=issue.id, status=status)
+
+
 def before_after_labels(language: str) -> tuple[str, str]:
     """The words over the two halves of the before/after picture sent with "fixed?"."""
     return t(language, "verify.before"), t(language, "verify.after")
