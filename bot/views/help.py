@@ -11,7 +11,8 @@ from bot.i18n import t
 # Each menu lists what works where: /my and /cancel only make sense in a private chat,
 # /report, /decide and /bind only in a group.
 PRIVATE_COMMANDS = ("start", "my", "cancel", "help", "open", "show", "agenda", "qr")
-GROUP_COMMANDS = ("report", "open", "show", "agenda", "decide", "bind", "qr", "help")
+GROUP_COMMANDS = ("report", "open", "show", "category", "place", "priority", "merge", "agenda",
+                  "decide", "bind", "qr", "help")
 
 
 def help_text(lang: str, *, staff: bool, coordinator: bool) -> str:
