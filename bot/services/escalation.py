@@ -10,6 +10,7 @@ from bot.clock import iso
 from bot.domain.issue import Assignee, Issue, climbed
 from bot.domain.routing import escalate
 from bot.services.base import IssueWork
+from bot.services.messages import say_in
 from bot.views import alerts
 from storage import escalations, issues, outbox
 
@@ -49,19 +50,11 @@ class EscalationService(IssueWork):
                 return 1
             await outbox.enqueue_card(conn, row.id, row.card_chat_id, stamp)
             if higher is not None:
-                payload: dict[str, object] = {
-                    "chat_id": row.card_chat_id,
-                    "text": alerts.climbed(self.config.language, row, higher),
-                    "parse_mode": "HTML",
-                    "message_thread_id": row.card_thread_id,
-                }
-                if row.card_message_id is not None:
-                    payload["reply_parameters"] = {"message_id": row.card_message_id,
-                                                   "allow_sending_without_reply": True}
-                await outbox.enqueue_call(
-                    conn, row.card_chat_id, "sendMessage", payload, stamp,
-                    dedup_key=f"escalated:{row.id}:{step}", issue_id=row.id,
-                    klass=await outbox.issue_class_in(conn, row.id),
+                await say_in(
+                    conn, stamp, row.card_chat_id,
+                    alerts.climbed(self.config.language, row, higher), html=True, dedup_key=f"escalated:{row.id}:{step}",
+                    reply_to=row.card_message_id, thread_id=row.card_thread_id,
+                    issue_id=row.id, klass=await outbox.issue_class_in(conn, row.id),
                 )
                 await self.issues.ping_in(conn, row.id, higher, stamp, f"escalated:{step}")
         return 1

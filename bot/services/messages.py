@@ -30,6 +30,27 @@ async def say(
 
     An answer to a person goes in the middle class of ``storage.outbox`` (after urgent cards
     and pings, before relays and notices) unless ``klass`` says otherwise."""
+    async with store.transaction() as conn:
+        await say_in(conn, iso(clock.now()), chat_id, text, dedup_key=dedup_key,
+                     reply_to=reply_to, thread_id=thread_id, markup=markup, html=html,
+                     issue_id=issue_id, klass=klass)
+
+
+async def say_in(
+    conn: Any,
+    now: str,
+    chat_id: int,
+    text: str,
+    *,
+    dedup_key: str,
+    reply_to: int | None = None,
+    thread_id: int | None = None,
+    markup: dict[str, Any] | None = None,
+    html: bool = False,
+    issue_id: int | None = None,
+    klass: int = outbox.NORMAL,
+) -> None:
+    """``say`` inside a transaction the caller holds (the message goes with its change)."""
     payload: dict[str, Any] = {"chat_id": chat_id, "text": text}
     if html:
         payload["parse_mode"] = "HTML"
@@ -40,11 +61,10 @@ async def say(
     if markup is not None:
         payload["reply_markup"] = markup
     payload["link_preview_options"] = {"is_disabled": True}
-    async with store.transaction() as conn:
-        await outbox.enqueue_call(
-            conn, chat_id, "sendMessage", payload, iso(clock.now()),
-            dedup_key=dedup_key, issue_id=issue_id, klass=klass,
-        )
+    await outbox.enqueue_call(
+        conn, chat_id, "sendMessage", payload, now,
+        dedup_key=dedup_key, issue_id=issue_id, klass=klass,
+    )
 
 
 async def edit_markup(

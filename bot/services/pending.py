@@ -18,6 +18,7 @@ from bot.clock import iso
 from bot.i18n import language_for
 from bot.services.base import IssueWork
 from bot.services.issues import IncomingMedia, Report
+from bot.services.messages import say_in
 from bot.views import alerts
 from storage import outbox, pending, people
 from storage.pending import PendingRow
@@ -63,16 +64,10 @@ class PendingService(IssueWork):
                 return  # kept before: a redelivered message
             if await pending.waiting_count_in(conn, r.chat_id) > 1:
                 return  # the group and the coordinators heard at its first kept report
-            payload: dict[str, Any] = {
-                "chat_id": r.chat_id, "text": alerts.kept_unbound(self.config.language),
-                "reply_parameters": {"message_id": r.message_id,
-                                     "allow_sending_without_reply": True},
-            }
-            if r.thread_id is not None:
-                payload["message_thread_id"] = r.thread_id
-            await outbox.enqueue_call(
-                conn, r.chat_id, "sendMessage", payload, now,
-                dedup_key=f"kept:{r.chat_id}:{r.message_id}",
+            await say_in(
+                conn, now, r.chat_id, alerts.kept_unbound(self.config.language),
+                dedup_key=f"kept:{r.chat_id}:{r.message_id}", reply_to=r.message_id,
+                thread_id=r.thread_id,
             )
             for coordinator in self.config.coordinators:
                 person = await people.person_in(conn, coordinator)

@@ -22,7 +22,7 @@ from bot.domain.routing import escalate
 from bot.errors import UserError
 from bot.services.base import IssueWork
 from bot.services.issues import IncomingMedia, Report
-from bot.services.messages import clip
+from bot.services.messages import clip, say_in
 from bot.views import alerts, relay
 from bot.views.html_text import utf16_len
 from bot.views.notices import VERIFY_ANSWERS
@@ -212,18 +212,10 @@ class ResidentService(IssueWork):
             return True, data
         if not told:
             data["told"] = True
-            note: dict[str, Any] = {
-                "chat_id": message.chat_id,
-                "text": leg.note,
-                "reply_parameters": {"message_id": message.message_id,
-                                     "allow_sending_without_reply": True},
-            }
-            if leg.note_thread is not None:
-                note["message_thread_id"] = leg.note_thread
-            await outbox.enqueue_call(
-                conn, message.chat_id, "sendMessage", note, now,
+            await say_in(
+                conn, now, message.chat_id, leg.note,
                 dedup_key=f"relay-held:{message.chat_id}:{message.message_id}",
-                issue_id=row.id,
+                reply_to=message.message_id, thread_id=leg.note_thread, issue_id=row.id,
             )
         return False, data
 
@@ -297,15 +289,11 @@ class ResidentService(IssueWork):
         name = await self.roster.name_of(row.grid_key, row.assignee_user_id)
         text = alerts.reopened(self.config.language, row.id, answer, row.assignee_user_id, name)
         async with self.store.transaction() as conn:
-            await outbox.enqueue_call(
-                conn, row.card_chat_id, "sendMessage",
-                {"chat_id": row.card_chat_id, "text": text, "parse_mode": "HTML",
-                 "reply_parameters": {"message_id": row.card_message_id,
-                                      "allow_sending_without_reply": True}
-                 if row.card_message_id else None,
-                 "message_thread_id": row.card_thread_id},
-                iso(self.clock.now()), dedup_key=f"reopened:{row.id}:{row.updated_at}",
-                issue_id=row.id, klass=await outbox.issue_class_in(conn, row.id),
+            await say_in(
+                conn, iso(self.clock.now()), row.card_chat_id, text, html=True,
+                dedup_key=f"reopened:{row.id}:{iso(row.updated_at)}",
+                reply_to=row.card_message_id, thread_id=row.card_thread_id, issue_id=row.id,
+                klass=await outbox.issue_class_in(conn, row.id),
             )
 
     async def _ask_coordinators(self, row: Issue) -> None:
