@@ -52,7 +52,8 @@ class EscalationService(IssueWork):
             if higher is not None:
                 await say_in(
                     conn, stamp, row.card_chat_id,
-                    alerts.climbed(self.config.language, row, higher), html=True, dedup_key=f"escalated:{row.id}:{step}",
+                    alerts.climbed(self.config.language, row, higher), html=True,
+                    dedup_key=f"escalated:{row.id}:{step}",
                     reply_to=row.card_message_id, thread_id=row.card_thread_id,
                     issue_id=row.id, klass=await outbox.issue_class_in(conn, row.id),
                 )
