@@ -110,7 +110,7 @@ class Runner:
         )
         self.sender = OutboxSender(
             app.bot, services.store, services.clock,
-            render_card=services.issues.card,
+            render_card=services.issues.card, card_thread=services.issues.thread,
             on_chat_lost=services.chat_lost, on_chat_moved=services.roster.chat_migrated,
             media_dir=config.media_dir,
             idle_poll=OUTBOX_IDLE_POLL if idle_poll is None else idle_poll,

@@ -143,7 +143,7 @@ async def _resident_afternoon(
     emu.press(RESIDENT, _latest(emu, RESIDENT, "rpt:c:facility"), RESIDENT, "rpt:c:facility")
     await step("11c. 确认 / she confirms what will be sent")
     emu.press(RESIDENT, _latest(emu, RESIDENT, "rpt:ok"), RESIDENT, "rpt:ok")
-    await step("11d. 提交：群里只写“居民” / submitted: the group sees “resident”, no name")
+    await step("11d. 提交：群里看到她的照片和卡片，只写“居民” / submitted: the group sees her photo as the card, “resident”, no name")
 
     card = _card_with(emu, "issue:claim:5")
     emu.send_text(GROUP, GRID_HEAD, "今天下午物业来换灯，请问是几楼的灯？", reply_to=card)

@@ -107,12 +107,14 @@ class MediaRow:
     error: str | None
     attempts: int
     role: str
+    duration: int | None = None
 
 
 def _media(r: Row) -> MediaRow:
     return MediaRow(
         r["id"], r["issue_id"], r["kind"], r["file_id"], r["file_unique_id"], r["file_size"],
         r["message_id"], r["status"], r["path"], r["error"], r["attempts"], r["role"],
+        r["duration"],
     )
 
 
@@ -280,6 +282,23 @@ async def events(store: Store, issue_id: int) -> list[EventRow]:
 async def media_of(store: Store, issue_id: int) -> list[MediaRow]:
     rows = await store.fetchall("SELECT * FROM media WHERE issue_id = ? ORDER BY id", (issue_id,))
     return [_media(r) for r in rows]
+
+
+async def card_form(store: Store, issue_id: int) -> str:
+    """How the card was posted: ``text``, or ``photo`` (the card is a photo's caption)."""
+    row = await store.fetchone("SELECT card_form FROM issues WHERE id = ?", (issue_id,))
+    return str(row[0]) if row else "text"
+
+
+async def set_card_in(
+    conn: aiosqlite.Connection, issue_id: int, message_id: int | None, form: str = "text"
+) -> None:
+    """The card's message and form: set once it is posted, forgotten when it was deleted
+    (the next attempt posts a fresh one)."""
+    await conn.execute(
+        "UPDATE issues SET card_message_id = ?, card_form = ? WHERE id = ?",
+        (message_id, form, issue_id),
+    )
 
 
 async def media_counts(store: Store, issue_id: int) -> dict[str, int]:

@@ -23,6 +23,7 @@ from typing import Any
 from telegram import (
     Bot,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     LinkPreviewOptions,
     Message,
     MessageId,
@@ -38,14 +39,19 @@ from telegram.error import (
 )
 
 from bot.clock import Clock, as_timedelta, iso, parse_iso
+from bot.views.card import CARD_LIMIT
+from bot.views.html_text import utf16_len
+from bot.views.thread import CAPTION_LIMIT, CardThread
 from storage import issues, outbox
 from storage.db import Store
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
-# Renders an issue's card as (HTML text, inline keyboard as Bot API JSON).
-CardRenderer = Callable[[int], Awaitable[tuple[str, dict[str, Any]]]]
+# Renders an issue's card as (HTML text, inline keyboard as Bot API JSON) within a length.
+CardRenderer = Callable[[int, int], Awaitable[tuple[str, dict[str, Any]]]]
+# What a resident's report brings under its card: photos, voice, location.
+ThreadPlanner = Callable[[int], Awaitable[CardThread]]
 ChatLost = Callable[[int], Awaitable[None]]
 ChatMoved = Callable[[int, int], Awaitable[None]]
 
@@ -70,6 +76,7 @@ class OutboxSender:
         store: Store,
         clock: Clock,
         render_card: CardRenderer,
+        card_thread: ThreadPlanner,
         on_chat_lost: ChatLost,
         on_chat_moved: ChatMoved,
         media_dir: str,
@@ -80,6 +87,7 @@ class OutboxSender:
         self.store = store
         self.clock = clock
         self.render_card = render_card
+        self.card_thread = card_thread
         self.on_chat_lost = on_chat_lost
         self.on_chat_moved = on_chat_moved
         self.media_dir = Path(media_dir)
@@ -173,7 +181,7 @@ class OutboxSender:
         if row.kind == "card" and row.issue_id is not None and "message to edit not found" in text:
             # Someone deleted the card: forget it, so the next attempt posts a fresh one.
             async with self.store.transaction() as conn:
-                await issues.update_issue(conn, row.issue_id, {"card_message_id": None})
+                await issues.set_card_in(conn, row.issue_id, None)
             await self._backoff(row, "card was deleted")
             return
         log.error("outbox %s (%s): refused: %s", row.id, row.method or row.kind, exc)
@@ -185,40 +193,89 @@ class OutboxSender:
             if key in _OBJECTS and isinstance(value, dict):
                 kwargs[key] = _OBJECTS[key].de_json(value, self.bot)
             elif key.endswith("_file"):
-                # A file cannot live in JSON: the row names our own copy under media_dir.
-                path = self.media_dir / value
-                kwargs[key.removesuffix("_file")] = await asyncio.to_thread(path.read_bytes)
+                kwargs[key.removesuffix("_file")] = await self._read(value)
+            elif key == "media" and isinstance(value, list):
+                kwargs[key] = [await self._album_item(item) for item in value]
             else:
                 kwargs[key] = value
         result = await getattr(self.bot, _snake(row.method))(**kwargs)
+        if isinstance(result, tuple) and result:
+            result = result[0]  # an album: its first message stands for it
         # copyMessage answers a MessageId, the send* methods a Message: both carry the id.
         return result.message_id if isinstance(result, Message | MessageId) else None
+
+    async def _read(self, path: str) -> bytes:
+        """A file cannot live in JSON: a row names our own copy under media_dir."""
+        return await asyncio.to_thread((self.media_dir / path).read_bytes)
+
+    async def _album_item(self, item: dict[str, Any]) -> InputMediaPhoto:
+        media = await self._read(item["media_file"]) if "media_file" in item else item["media"]
+        return InputMediaPhoto(media=media, caption=item.get("caption"))
 
     async def _card(self, row: OutboxRow) -> int | None:
         assert row.issue_id is not None
         issue = await issues.get(self.store, row.issue_id)
         if issue is None or issue.card_chat_id is None:
             return None
-        text, markup = await self.render_card(row.issue_id)
-        keyboard = InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None
         if issue.card_message_id is not None:
-            await self.bot.edit_message_text(
-                chat_id=issue.card_chat_id, message_id=issue.card_message_id, text=text,
-                parse_mode="HTML", reply_markup=keyboard,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
+            await self._edit_card(row.issue_id, issue.card_chat_id, issue.card_message_id)
             return issue.card_message_id
+        text, markup = await self.render_card(row.issue_id, CARD_LIMIT)
+        keyboard = InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None
         reply = (
             ReplyParameters(issue.source_message_id, allow_sending_without_reply=True)
             if issue.source_message_id is not None and issue.source_chat_id == issue.card_chat_id
             else None
         )
-        sent = await self.bot.send_message(
-            chat_id=issue.card_chat_id, text=text, parse_mode="HTML", reply_markup=keyboard,
-            reply_parameters=reply, message_thread_id=issue.card_thread_id,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        )
+        thread = await self.card_thread(row.issue_id)
+        photo = thread.card_photo
+        # A card too long for a caption stays text, and its photo replies to it.
+        if photo is not None and utf16_len(text) <= CAPTION_LIMIT:
+            sent = await self.bot.send_photo(
+                chat_id=issue.card_chat_id,
+                photo=await self._read(photo.path) if photo.path else photo.file_id,
+                caption=text, parse_mode="HTML", reply_markup=keyboard,
+                reply_parameters=reply, message_thread_id=issue.card_thread_id,
+            )
+            form = "photo"
+        else:
+            sent = await self.bot.send_message(
+                chat_id=issue.card_chat_id, text=text, parse_mode="HTML", reply_markup=keyboard,
+                reply_parameters=reply, message_thread_id=issue.card_thread_id,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            form = "text"
+        now = iso(self.clock.now())
         async with self.store.transaction() as conn:
-            await issues.update_issue(conn, row.issue_id, {"card_message_id": sent.message_id})
+            await issues.set_card_in(conn, row.issue_id, sent.message_id, form)
+            # Queued with the card's id, in the card's class: they follow it in its chat.
+            for call in thread.follow(photo_card=form == "photo"):
+                payload: dict[str, Any] = {
+                    "chat_id": issue.card_chat_id, **call.payload,
+                    "reply_parameters": {"message_id": sent.message_id,
+                                         "allow_sending_without_reply": True},
+                }
+                if issue.card_thread_id is not None:
+                    payload["message_thread_id"] = issue.card_thread_id
+                await outbox.enqueue_call(
+                    conn, issue.card_chat_id, call.method, payload, now,
+                    dedup_key=call.dedup_key, issue_id=row.issue_id,
+                    klass=await outbox.issue_class_in(conn, row.issue_id),
+                )
         return sent.message_id
 
+    async def _edit_card(self, issue_id: int, chat_id: int, message_id: int) -> None:
+        """Edit the card in place: its text, or the caption of the photo that carries it."""
+        if await issues.card_form(self.store, issue_id) == "photo":
+            text, markup = await self.render_card(issue_id, CAPTION_LIMIT)
+            await self.bot.edit_message_caption(
+                chat_id=chat_id, message_id=message_id, caption=text, parse_mode="HTML",
+                reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None,
+            )
+            return
+        text, markup = await self.render_card(issue_id, CARD_LIMIT)
+        await self.bot.edit_message_text(
+            chat_id=chat_id, message_id=message_id, text=text, parse_mode="HTML",
+            reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )

@@ -121,6 +121,7 @@ class BotApiMethods(EmulatorCore):
                 "sendVoice": self._send_voice,
                 "sendDocument": self._send_document,
                 "sendMediaGroup": self._send_media_group,
+                "sendLocation": self._send_location,
                 "copyMessage": self._copy_message,
                 "editMessageText": self._edit_message_text,
                 "editMessageCaption": self._edit_message_caption,
@@ -299,6 +300,17 @@ class BotApiMethods(EmulatorCore):
             document["mime_type"] = upload.content_type
         content = {"document": document, **caption}
         return self._post(params, chat, "document", content, source, stored.file_id)
+
+    def _send_location(self, params: Params) -> JSONDict:
+        chat = self._require_chat(params)
+        try:
+            latitude, longitude = float(params["latitude"]), float(params["longitude"])
+        except (KeyError, TypeError, ValueError):
+            raise bad_request("latitude and longitude are required") from None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise bad_request("wrong coordinates")
+        content = {"location": {"latitude": latitude, "longitude": longitude}}
+        return self._post(params, chat, "location", content, "")
 
     def _send_media_group(self, params: Params) -> list[JSONDict]:
         chat = self._require_chat(params)

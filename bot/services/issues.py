@@ -24,7 +24,8 @@ from bot.i18n import language_for
 from bot.services.notices import ReporterNotices
 from bot.services.roster import RosterService
 from bot.views import alerts, menus, relay
-from bot.views.card import CardFacts, render_card
+from bot.views.card import CARD_LIMIT, CardFacts, render_card
+from bot.views.thread import Attachment, CardThread
 from storage import duplicates, issues, outbox, people
 from storage.db import Store
 
@@ -486,9 +487,9 @@ class IssueService:
                 await self.ping_in(conn, issue_id, head, stamp, f"assign:fix:{stamp}")
         return after
 
-    async def card(self, issue_id: int) -> tuple[str, dict[str, Any]]:
+    async def card(self, issue_id: int, limit: int = CARD_LIMIT) -> tuple[str, dict[str, Any]]:
         """The card of an issue as it stands now (text and keyboard), for the outbox and
-        ``/show``."""
+        ``/show``, within ``limit`` (a photo's caption is shorter than a message)."""
         issue = await self.get(issue_id)
         grid = await self.roster.grid(issue.grid_key)
         counts = await issues.media_counts(self.store, issue_id)
@@ -504,7 +505,27 @@ class IssueService:
             duplicate_of_candidate=await duplicates.candidate(self.store, issue),
             me_too=await duplicates.me_too(self.store, issue_id),
         )
-        return render_card(self.config.language, issue, facts)
+        return render_card(self.config.language, issue, facts, limit)
+
+    async def thread(self, issue_id: int) -> CardThread:
+        """What a resident's report brings into the group under its card: photos, voice,
+        location. A head's report is already in the group, above its card."""
+        issue = await self.get(issue_id)
+        lang = self.config.language
+        if not issue.by_resident:
+            return CardThread(lang, issue_id)
+        kept = [m for m in await issues.media_of(self.store, issue_id)
+                if m.role == "report" and m.status != "rejected"]
+        attached = [Attachment(m.id, m.kind, m.file_id, m.path) for m in kept]
+        location = None
+        if issue.latitude is not None and issue.longitude is not None:
+            location = (issue.latitude, issue.longitude)
+        return CardThread(
+            lang, issue_id,
+            photos=tuple(a for a in attached if a.kind == "photo"),
+            voices=tuple(a for a in attached if a.kind == "voice"),
+            location=location,
+        )
 
     async def refresh_card(self, issue_id: int) -> None:
         row = await self.get(issue_id)

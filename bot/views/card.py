@@ -25,6 +25,7 @@ PRIORITY_ICON = {Priority.URGENT: "🔴", Priority.PRIORITY: "🟠", Priority.NO
                  Priority.PLANNED: "🔵"}
 TEXT_LIMIT = 800  # the card quotes the report; the whole report stays in the event log
 CARD_LIMIT = 3800
+QUOTE_MIN = 8  # a quote cut shorter than this says nothing: leave it out
 # Where each button sits; which of them show is derived from the lifecycle (below).
 LAYOUT: tuple[tuple[Action, ...], ...] = (
     (Action.CLAIM,), (Action.RESOLVE,), (Action.ASSIGN, Action.REJECT),
@@ -82,8 +83,13 @@ def keyboard(lang: str, issue_id: int, status: Status, viewer: Actor = _LEAD,
     return {"inline_keyboard": rows}
 
 
-def render_card(lang: str, issue: Issue, facts: CardFacts) -> tuple[str, dict[str, Any]]:
-    """The card as the group reads it now: number, category, place, who, state, buttons."""
+def render_card(
+    lang: str, issue: Issue, facts: CardFacts, limit: int = CARD_LIMIT
+) -> tuple[str, dict[str, Any]]:
+    """The card as the group reads it now: number, category, place, who, state, buttons.
+
+    Its source stays within ``limit`` UTF-16 units: ``CARD_LIMIT`` for a text card, a
+    caption's 1,024 for a card that is a photo's caption (the quote gives way first)."""
     lines = [
         f"{PRIORITY_ICON[issue.priority]} "
         f"<b>#{issue.id} {html.escape(facts.category_label)}</b>"
@@ -128,11 +134,12 @@ def render_card(lang: str, issue: Issue, facts: CardFacts) -> tuple[str, dict[st
     # Names and places are short; the quote takes what is left, measured after escaping.
     lines = [cut_html(line, CARD_LIMIT // 10) for line in lines]
     text = without_hashtag(issue.text)
-    if text:
-        room = CARD_LIMIT - utf16_len("\n".join([*lines, *tail])) - utf16_len("\n📝 ")
+    room = limit - utf16_len("\n".join([*lines, *tail])) - utf16_len("\n📝 ")
+    if text and room > QUOTE_MIN:
         lines.append("📝 " + escape_within(text, min(room, TEXT_LIMIT)))
     markup = keyboard(lang, issue.id, issue.status, fixable=True)
     if candidate is not None:
         markup["inline_keyboard"].append([button(t(lang, "button.merge", original=candidate),
                                                  f"issue:merge:{issue.id}:{candidate}")])
-    return "\n".join([*lines, *tail]), markup
+    # Only names and reasons far beyond the usual could still overflow a caption.
+    return cut_html("\n".join([*lines, *tail]), limit), markup

@@ -61,3 +61,16 @@ def test_the_place_label_is_written_once() -> None:
     assert place_label("zh", Place("3", "2")) == "3号楼2单元"
     assert place_label("en", Place("3")) == "building 3"
     assert place_label("zh", Place()) == "未注明位置"
+
+
+@pytest.mark.parametrize("text", ["楼道杂物" * 300, "<&>" * 600])
+def test_a_card_that_is_a_caption_keeps_within_a_caption_and_its_status(text: str) -> None:
+    """A photo card that grows (a long reject reason) still fits a caption: the quote gives
+    way, the status line stays."""
+    issue = replace(fresh_issue(), text=text, status=Status.REJECTED, reject_reason="不是" * 100)
+    card, _ = render_card("zh", issue, FACTS, limit=1024)
+    assert utf16_len(card) <= 1024
+    assert card.splitlines()[-1].startswith("状态：已驳回")
+    assert "📝 " in card  # some of the quote is left
+    full, _ = render_card("zh", issue, FACTS)
+    assert utf16_len(full) > 1024
