@@ -22,12 +22,14 @@ from handlers.group_intake import media_of
 
 # A reply this short that names a building is an address, not a message to relay.
 PLACE_REPLY = 12
-_CONTENT = filters.TEXT | filters.PHOTO | filters.VOICE | filters.Document.IMAGE | filters.VIDEO
+_CONTENT = (filters.TEXT | filters.PHOTO | filters.VOICE | filters.Document.IMAGE | filters.VIDEO
+            | filters.LOCATION)
 
 
 def _relay(message: Message) -> Relay:
     text = message.text or message.caption or ""
-    return Relay(message.chat_id, message.message_id, text, has_media=message.text is None)
+    return Relay(message.chat_id, message.message_id, text, has_media=message.text is None,
+                 captioned=message.location is None)
 
 
 async def on_group_reply(update: Update, ctx: Ctx) -> None:

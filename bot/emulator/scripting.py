@@ -163,12 +163,13 @@ class Scripting(EmulatorCore):
         return self._incoming(chat_id, user_id, content, reply_to, None, shown)
 
     def send_location(
-        self, chat_id: int, user_id: int, latitude: float, longitude: float
+        self, chat_id: int, user_id: int, latitude: float, longitude: float,
+        *, reply_to: int | None = None,
     ) -> JSONDict:
         """A user shares a location."""
         content: JSONDict = {"location": {"latitude": latitude, "longitude": longitude}}
         shown = f"📍 {latitude}, {longitude}"
-        return self._incoming(chat_id, user_id, content, None, None, shown)
+        return self._incoming(chat_id, user_id, content, reply_to, None, shown)
 
     def edit_text(self, chat_id: int, message_id: int, new_text: str) -> JSONDict:
         """A user edits a message: its caption if it had media, else its text."""

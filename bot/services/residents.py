@@ -38,6 +38,7 @@ class Relay:
     message_id: int
     text: str
     has_media: bool
+    captioned: bool = True  # a shared location is copied bare: it cannot carry a caption
 
 
 # Telegram's limits for a message and a caption, in UTF-16 units.
@@ -233,8 +234,9 @@ class ResidentService(IssueWork):
         payload: dict[str, Any] = {"chat_id": leg.to_chat}
         if message.has_media:
             method = "copyMessage"
-            payload.update(from_chat_id=message.chat_id, message_id=message.message_id,
-                           caption=clip(signed, CAPTION_LIMIT))
+            payload.update(from_chat_id=message.chat_id, message_id=message.message_id)
+            if message.captioned:
+                payload["caption"] = clip(signed, CAPTION_LIMIT)
         else:
             method = "sendMessage"
             payload["text"] = clip(signed, TEXT_LIMIT)
