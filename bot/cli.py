@@ -1,10 +1,11 @@
-"""The command line: ``fiveheads run|demo|backup|check-config|qr|meetings``
+"""The command line: ``fiveheads run|demo|backup|check-config|qr|meetings|stats|export``
 (also ``python -m bot``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import re
 import signal
@@ -100,6 +101,47 @@ async def _qr_poster(
         await store.close()
 
 
+async def _figures_tool(
+    config_path: str, start: date | None, end: date | None, fmt: str | None,
+) -> tuple[str, bytes]:
+    """``fiveheads stats`` (``fmt`` None: text; "json") and ``fiveheads export`` (xlsx, csv,
+    open311): read from the same database the bot uses, safe while it runs, writing nothing
+    but what opening the store migrates."""
+    from bot.clock import SystemClock
+    from bot.domain.figures import as_json, make_period
+    from bot.errors import UserError
+    from bot.i18n import t
+    from bot.services.export import ExportService, Format
+    from bot.services.roster import RosterService
+    from bot.services.stats import StatsService
+    from bot.views.stats import as_plain, stats_text
+    from storage.db import Store
+
+    config = load_config(config_path)
+    clock = SystemClock()
+    try:
+        period = make_period(start, end, clock.now().astimezone(config.tz).date())
+    except UserError as exc:
+        raise ArgumentProblem(t("en", exc.key, **exc.params)) from None
+    store = Store(config.database)
+    await store.open()
+    try:
+        roster = RosterService(config, store, clock)
+        if fmt in (None, "json"):
+            stats = StatsService(config, store, clock, roster)
+            figures = await stats.figures(period)
+            if fmt == "json":
+                return "", json.dumps(as_json(figures), ensure_ascii=False, indent=2).encode()
+            chunks = stats_text(config.language, figures, await stats.grid_names(),
+                                grid_limit=len(figures.grids))  # a terminal takes them all
+            return "", "\n".join(as_plain(c) for c in chunks).encode()
+        export = ExportService(config, store, clock, roster)
+        kind = Format(fmt)
+        return kind.value, await export.build(period, kind, config.language)
+    finally:
+        await store.close()
+
+
 def _bot_username(value: str) -> str:
     name = value.removeprefix("@")
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", name):
@@ -167,6 +209,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                           help="first day to list (default today)")
     meetings.add_argument("--count", type=_count, default=6, metavar="N",
                           help="how many meetings (default 6)")
+    stats = sub.add_parser("stats", help="print the community figures of a period")
+    stats.add_argument("--config", required=True)
+    stats.add_argument("--from", dest="start", type=_iso_date, metavar="YYYY-MM-DD",
+                       help="first day (default 1 January)")
+    stats.add_argument("--to", dest="end", type=_iso_date, metavar="YYYY-MM-DD",
+                       help="last day (default 31 December)")
+    stats.add_argument("--json", action="store_true", help="one JSON object (SPEC §7)")
+    export = sub.add_parser("export", help="write a period's issues as xlsx, csv or open311")
+    export.add_argument("file", help="where to write it")
+    export.add_argument("--config", required=True)
+    export.add_argument("--format", required=True, choices=("xlsx", "csv", "open311"))
+    export.add_argument("--from", dest="start", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="first day (default 1 January)")
+    export.add_argument("--to", dest="end", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="last day (default 31 December)")
     args = parser.parse_args(argv)
     try:
         if args.command == "check-config":
@@ -186,6 +243,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             Path(args.file).write_bytes(png)
             print(link)
+            return 0
+        if args.command == "stats":
+            _, text = asyncio.run(_figures_tool(
+                args.config, args.start, args.end, "json" if args.json else None))
+            sys.stdout.write(text.decode() + "\n")
+            return 0
+        if args.command == "export":
+            kind, data = asyncio.run(_figures_tool(args.config, args.start, args.end,
+                                                   args.format))
+            Path(args.file).write_bytes(data)
+            print(f"{kind} written to {args.file}")
             return 0
         from bot.demo import run_demo
 

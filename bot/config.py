@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.departments import Department
 from bot.domain.model import (
     DEFAULT_CATEGORIES,
     GRID_KEY_RE,
@@ -92,6 +93,8 @@ class Config:
     # Any [[categories]] in the file replace the domain's defaults (SPEC §2) as a whole.
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
     care_places: tuple[Place, ...] = ()
+    # [[departments]]: who items can be referred to (转办), with their liaisons.
+    departments: tuple[Department, ...] = ()
     album_quiet_seconds: float = 2.0
     poll_timeout: int = 30
     max_photo_bytes: int = TELEGRAM_DOWNLOAD_LIMIT
@@ -100,6 +103,8 @@ class Config:
     resident_max_per_day: int = 10      # [residents] max_per_day
     verify_days: float = 3.0            # [residents] verify_days: unanswered "fixed?" closes
     relay_per_minute: int = 6           # [residents] relay_per_minute, per issue and direction
+    keep_identity_days: int = 365       # [residents] keep_identity_days after an issue ends
+    stats_min_items: int = 5            # [stats] min_items: fewer items, no medians or rates
 
     @property
     def tz(self) -> ZoneInfo:
@@ -115,15 +120,18 @@ _SCHEMA: dict[str, frozenset[str]] = {
     "bot": frozenset({"language", "timezone", "coordinators", "care_places"}),
     "meetings": frozenset({"days", "time", "move_off_holidays"}),
     "intake": frozenset({"album_quiet_seconds", "max_photo_bytes", "me_too_raise"}),
-    "residents": frozenset({"max_per_hour", "max_per_day", "verify_days", "relay_per_minute"}),
+    "residents": frozenset({"max_per_hour", "max_per_day", "verify_days", "relay_per_minute",
+                            "keep_identity_days"}),
+    "stats": frozenset({"min_items"}),
     "grids": frozenset({"key", "name", "chat_id", "heads"}),
+    "departments": frozenset({"key", "name", "name_en", "liaisons", "chat_id"}),
     "categories": frozenset({
         "key", "zh", "en", "kind", "role", "priority", "keywords",
         "emergency_hint_zh", "emergency_hint_en",
     }),
 }
 _HEAD_KEYS = frozenset({"role", "user_id", "name", "place"})
-_ARRAY_TABLES = ("grids", "categories")
+_ARRAY_TABLES = ("grids", "categories", "departments")
 # The heads who answer for a place, how it is written and what to say when it is not.
 _HEAD_PLACES: dict[Role, tuple[re.Pattern[str], str]] = {
     Role.BUILDING: (_BUILDING_RE, 'a building head needs the building number, such as "3"'),
@@ -258,6 +266,27 @@ def _read_category(table: Table) -> Category:
     )
 
 
+def _read_department(table: Table) -> Department:
+    """A department of [[departments]]: its key fits callback data (``issue:refer:N:KEY``),
+    and at least one liaison acts for it (claims and resolves what is referred to it)."""
+    key = _read_key(table)
+    name = table.string("name").strip()
+    if not name:
+        raise table.error("name", "must not be empty")
+    liaisons = table.integers("liaisons", ())
+    if not liaisons:
+        raise table.error("liaisons", "must list at least one Telegram user id")
+    for index, user_id in enumerate(liaisons):
+        if user_id < 1:
+            raise table.item_error("liaisons", index,
+                                   "must be a Telegram user id (a positive integer)")
+        if user_id in liaisons[:index]:
+            raise table.item_error("liaisons", index, "repeated user id")
+    chat_id = table.integer("chat_id", 0, high=-1) if table.has("chat_id") else None
+    return Department(key=key, name=name, name_en=table.string("name_en", "").strip() or name,
+                      liaisons=liaisons, chat_id=chat_id)
+
+
 def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
     """Read and validate the file; raise ConfigError on the first problem found.
 
@@ -272,6 +301,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     meetings = root.table("meetings", _SCHEMA["meetings"])
     intake = root.table("intake", _SCHEMA["intake"])
     residents = root.table("residents", _SCHEMA["residents"])
+    stats = root.table("stats", _SCHEMA["stats"])
 
     token = _read_token(telegram, env)
     meeting_days, meeting_time = _read_meetings(meetings)
@@ -288,6 +318,10 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
             raise root.error("categories", "must list at least one category")
         categories = tuple(_read_category(table) for table in category_tables)
         unique(category_tables, [c.key for c in categories], "key", "category key")
+
+    department_tables = root.tables("departments", _SCHEMA["departments"])
+    departments = tuple(_read_department(table) for table in department_tables)
+    unique(department_tables, [d.key for d in departments], "key", "department key")
 
     coordinators = bot.integers("coordinators", ())
     for index, user_id in enumerate(coordinators):
@@ -312,6 +346,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
         grids=tuple(grids),
         categories=categories,
         care_places=_read_places(bot, "care_places"),
+        departments=departments,
         album_quiet_seconds=intake.number(
             "album_quiet_seconds", Config.album_quiet_seconds, low=0.05, high=60
         ),
@@ -330,6 +365,10 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
         relay_per_minute=residents.integer(
             "relay_per_minute", Config.relay_per_minute, low=1, high=60
         ),
+        keep_identity_days=residents.integer(
+            "keep_identity_days", Config.keep_identity_days, low=1, high=36500
+        ),
+        stats_min_items=stats.integer("min_items", Config.stats_min_items, low=1, high=1000),
     )
 
 

@@ -143,7 +143,8 @@ async def _resident_afternoon(
     emu.press(RESIDENT, _latest(emu, RESIDENT, "rpt:c:facility"), RESIDENT, "rpt:c:facility")
     await step("11c. 确认 / she confirms what will be sent")
     emu.press(RESIDENT, _latest(emu, RESIDENT, "rpt:ok"), RESIDENT, "rpt:ok")
-    await step("11d. 提交：群里看到她的照片和卡片，只写“居民” / submitted: the group sees her photo as the card, “resident”, no name")
+    await step("11d. 提交：群里看到她的照片和卡片，只写“居民” / submitted: the group sees her "
+               "photo as the card, “resident”, no name")
 
     card = _card_with(emu, "issue:claim:5")
     emu.send_text(GROUP, GRID_HEAD, "今天下午物业来换灯，请问是几楼的灯？", reply_to=card)
@@ -246,6 +247,13 @@ async def run_demo() -> int:
                 clock.advance(datetime(2026, 12, 9, 8, 0, tzinfo=config.tz) - clock.now())
                 await runner.services.agenda.post_due()
                 await step("17. 9日 08:00 例会议程 / the 9th, 08:00: the meeting agenda")
+
+                emu.send_text(GROUP, BUILDING_HEAD, "/visit 3-2 6 14 走访独居老人")
+                await step("18. 楼长登记走访 / the building head logs a home visit")
+                emu.send_text(COORDINATOR, COORDINATOR, "/stats")
+                await step("19. 协调员查看全年数字和图表 / the coordinator's figures and chart")
+                emu.send_text(COORDINATOR, COORDINATOR, "/export")
+                await step("20. 导出 Excel / the coordinator exports the workbook")
             finally:
                 await runner.stop()
     print(f"\n(demo finished in {time.monotonic() - started:.1f} s)")

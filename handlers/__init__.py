@@ -10,16 +10,19 @@ from handlers import (
     cards,
     chat_changes,
     commands,
+    coordinators,
     errors,
     fallback,
     fixes,
     group_intake,
     guard,
     jobs,
+    lifecycle_commands,
     meetings,
     private_intake,
     qr,
     relay,
+    roster,
 )
 
 
@@ -35,9 +38,16 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             *private_intake.handlers(),
             # Commands before intake, so "/report" as a reply is a command, not a message.
             *commands.handlers(),
+            # The roster in chat (/roster, /sethead); the lifecycle as commands (/assign,
+            # /reject, /close, /reopen, /refer) and referral's buttons (the card's 📤 menu,
+            # a department liaison's claim / resolved), before the card's own buttons.
+            *roster.handlers(),
+            *lifecycle_commands.handlers(),
             *qr.handlers(),
             # /agenda and /decide for the meetings of the 9th, 19th and 29th.
             *meetings.handlers(),
+            # /stats and /export for coordinators, /visit and /visits (home visits) for heads.
+            *coordinators.handlers(),
             *group_intake.handlers(),
             # Fixing what the reader got wrong (✏️ and /category, /place, /priority), then
             # the other buttons on issue cards.

@@ -52,7 +52,9 @@ async def on_button(update: Update, ctx: Ctx) -> None:
     chat_id = message.chat.id if message else None
     message_id = message.message_id if message else None
     if verb in _SIMPLE:
-        await services.issues.act(
+        # Through the departments: a liaison of the department the item is referred to may
+        # claim and resolve it here too (everyone else goes the usual way, IssueService.act).
+        await services.departments.act(
             issue_id, _SIMPLE[verb], user_id, chat_id=chat_id, message_id=message_id,
             update_id=update.update_id,
         )

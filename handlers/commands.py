@@ -2,37 +2,62 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from telegram import (
     BotCommand,
+    BotCommandScope,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeChatMember,
     Update,
 )
+from telegram.error import TelegramError
 from telegram.ext import Application, BaseHandler, CommandHandler, filters
 
 from bot.clock import parse_iso
 from bot.domain.args import bind_args, grid_arg, show_args
 from bot.errors import UserError
-from bot.i18n import LANGUAGES
 from bot.services.hub import Services
-from bot.views.help import command_menu, greeting, help_text
+from bot.views.help import greeting, help_text
 from bot.views.lists import Happened, Listed, history, open_list
 from handlers.common import chat_language, display_name, reply, reply_key, text_key
 from handlers.context import Ctx
 
+log = logging.getLogger(__name__)
+
 
 async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
-    """setMyCommands per scope and language, so the menu matches what works where."""
-    for lang in LANGUAGES:
-        code = None if lang == "zh" else lang
-        for scope, private in ((BotCommandScopeAllPrivateChats(), True),
-                               (BotCommandScopeAllGroupChats(), False)):
+    """setMyCommands per scope, so each person's menu shows what they may use (the scopes
+    are chosen in bot.services.menus); only what changed since the last time is sent."""
+    services: Services = app.bot_data.services
+    for scope in await services.menus.scopes():
+        if not await services.menus.changed(scope):
+            continue
+        try:
             await app.bot.set_my_commands(
-                [BotCommand(c, text) for c, text in command_menu(lang, private=private)],
-                scope=scope, language_code=code,
+                [BotCommand(c, text) for c, text in scope.commands],
+                scope=_scope(scope.kind, scope.chat_id, scope.user_id),
+                language_code=scope.language,
             )
+        except TelegramError as exc:  # one person's menu must not stop the others'
+            log.warning("setMyCommands (%s) failed: %s", scope.key, exc)
+            continue
+        await services.menus.remember(scope)
+
+
+def _scope(kind: str, chat_id: int | None, user_id: int | None) -> BotCommandScope:
+    if kind == "private":
+        return BotCommandScopeAllPrivateChats()
+    if kind == "groups":
+        return BotCommandScopeAllGroupChats()
+    assert chat_id is not None
+    if kind == "chat":
+        return BotCommandScopeChat(chat_id)
+    assert user_id is not None
+    return BotCommandScopeChatMember(chat_id, user_id)
 
 
 async def cmd_start(update: Update, ctx: Ctx) -> None:
@@ -65,6 +90,7 @@ async def cmd_bind(update: Update, ctx: Ctx) -> None:
     await services.roster.bind(chat.id, key, name)
     await reply_key(update, ctx, "bind.done", grid=name, key=key)
     await services.pending.file(chat.id)  # reports kept while it had no grid: their cards
+    await register_commands(ctx.application)  # coordinators' menu in the newly bound group
 
 
 def _when(services: Services, stamp: str) -> str:

@@ -1,6 +1,7 @@
 """Periodic work, in one list: escalation of unclaimed items, the auto-close of unanswered
-"fixed?" questions, the meeting agendas, a heartbeat for downtime reports, and the sweep of
-residents' drafts abandoned half-way (their files would otherwise stay on disk for ever).
+"fixed?" questions, the meeting agendas, a heartbeat for downtime reports, the sweep of
+residents' drafts abandoned half-way (their files would otherwise stay on disk for ever),
+and retention (residents' identities leave issues that ended long ago).
 
 Each entry of ``PERIODIC`` is a JobQueue job and, if it says so, a catch-up the Runner runs
 once at start-up (a bot that was down catches up there; the jobs repeat it), so new work
@@ -29,6 +30,7 @@ MEETING_TICK_EVERY = 60  # seconds: an agenda goes out within a minute of the ho
 HEARTBEAT_EVERY = 60  # seconds: downtime is reported to the minute
 DRAFT_SWEEP_EVERY = 3600  # seconds
 DRAFT_MAX_AGE = timedelta(days=1)  # a draft untouched this long is abandoned
+RETENTION_EVERY = 86400  # seconds: identities are kept for months, a day is fine grain
 JOB_KWARGS = {"misfire_grace_time": 3600, "coalesce": True}
 
 
@@ -70,6 +72,10 @@ async def _post_agendas(ctx: Ctx) -> int:
     return await ctx.services.agenda.post_due()
 
 
+async def _forget_residents(ctx: Ctx) -> int:
+    return await ctx.services.retention.forget_due()
+
+
 async def _sweep_drafts(ctx: Ctx) -> int:
     """Drafts untouched for a day go, with their files; the resident who comes back is told
     the draft expired (see private_intake._recover)."""
@@ -108,6 +114,11 @@ PERIODIC: tuple[Periodic, ...] = (
         at_start="posted %d meeting agendas that came due while the bot was down",
     ),
     Periodic("draft-sweep", DRAFT_SWEEP_EVERY, _sweep_drafts),
+    Periodic(
+        "retention", RETENTION_EVERY, _forget_residents,
+        done="retention: %d finished issues no longer name their resident reporter",
+        at_start="retention: %d finished issues no longer name their resident reporter",
+    ),
 )
 
 

@@ -42,6 +42,7 @@ from bot.views.resident import (
     welcome,
 )
 from handlers.common import display_name, reply, text_key, user_language
+from handlers.commands import register_commands
 from handlers.context import Ctx
 from handlers.group_intake import seconds
 
@@ -94,6 +95,8 @@ async def on_start(update: Update, ctx: Ctx) -> str | int:
     if code is None and await services.roster.is_staff(user.id):
         await _say(update, ctx, greeting(user_language(ctx, user), display_name(user), user.id,
                                          as_html=True), part="start.greeting")
+        # Now that the chat exists, the head's or coordinator's own menu can be set in it.
+        await register_commands(ctx.application)
         return ConversationHandler.END
     if code is not None:
         try:

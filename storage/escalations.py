@@ -10,10 +10,11 @@ from storage.issues import issue_from_row
 
 
 async def unclaimed_due(store: Store, now: str, limit: int = 200) -> list[Issue]:
-    """Open or assigned items whose acknowledge window has passed, oldest deadline first."""
+    """Open, assigned or referred items whose acknowledge window has passed (nobody, or no
+    department, claimed them), oldest deadline first."""
     rows = await store.fetchall(
         """SELECT * FROM issues WHERE ack_due_at IS NOT NULL AND ack_due_at <= ?
-             AND status IN ('open', 'assigned') ORDER BY ack_due_at LIMIT ?""",
+             AND status IN ('open', 'assigned', 'referred') ORDER BY ack_due_at LIMIT ?""",
         (now, limit),
     )
     return [issue_from_row(r) for r in rows]

@@ -58,6 +58,21 @@ async def replace_config_roles(
     )
 
 
+async def by_username(store: Store, username: str) -> int | None:
+    """The user id of someone the bot has met under this @username (any case)."""
+    row = await store.fetchone(
+        "SELECT user_id FROM persons WHERE username = ? COLLATE NOCASE ORDER BY updated_at DESC",
+        (username,),
+    )
+    return int(row["user_id"]) if row else None
+
+
+async def started_bot(store: Store, user_id: int) -> bool:
+    """Whether a private message can reach this person (a bot cannot write first)."""
+    row = await store.fetchone("SELECT started_bot FROM persons WHERE user_id = ?", (user_id,))
+    return bool(row and row["started_bot"])
+
+
 async def roles_in_grid(store: Store, grid_key: str) -> list[RoleRow]:
     rows = await store.fetchall(
         "SELECT * FROM roles WHERE grid_key = ? ORDER BY role, building, unit, user_id",

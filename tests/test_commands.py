@@ -114,10 +114,30 @@ async def test_unknown_commands_get_the_help_but_other_bots_commands_do_not(bot:
     assert "/open" in coordinator and "/bind" in coordinator and "/qr" in coordinator
 
 
-async def test_commands_are_registered_per_scope(bot: Bot) -> None:
+def _menu(bot: Bot, key: str) -> list[str]:
+    return [c["command"] for c in bot.emu.my_commands.get(key, [])]
+
+
+async def test_each_person_sees_the_menu_of_what_they_may_use(bot: Bot) -> None:
     await bot.settled()
-    scopes = {c.params.get("scope", {}).get("type") for c in bot.emu.calls_to("setMyCommands")}
-    assert scopes == {"all_private_chats", "all_group_chats"}
+    resident, group = _menu(bot, "all_private_chats"), _menu(bot, "all_group_chats")
+    assert resident == ["start", "my", "cancel", "help"]
+    assert "report" in group and "open" in group and "bind" not in group and "stats" not in group
+    assert _menu(bot, "all_private_chats/en") == resident  # and in English
+    coordinator = _menu(bot, f"chat:{COORDINATOR}")
+    assert {"stats", "export", "roster", "qr"} <= set(coordinator)
+    in_group = _menu(bot, f"chat_member:{GROUP}:{COORDINATOR}")
+    assert {"bind", "decide", "sethead", "stats", "report"} <= set(in_group)
+    assert f"chat:{UNIT_HEAD}" not in bot.emu.my_commands  # no private chat with them yet
+    calls = len(bot.emu.calls_to("setMyCommands"))
+    bot.emu.send_text(UNIT_HEAD, UNIT_HEAD, "/start")  # now there is one: their own menu
+    await bot.settled()
+    head = _menu(bot, f"chat:{UNIT_HEAD}")
+    assert {"open", "show", "visit"} <= set(head) and "stats" not in head
+    assert len(bot.emu.calls_to("setMyCommands")) == calls + 1  # only what changed is sent
+    await bot.restart()
+    await bot.settled()
+    assert len(bot.emu.calls_to("setMyCommands")) == calls + 1  # nothing changed, nothing sent
 
 
 async def test_text_in_any_script_and_length_is_handled(bot: Bot) -> None:
@@ -210,3 +230,10 @@ async def test_show_tells_a_head_of_another_grid_nothing_either(bot: Bot) -> Non
     for was, now in zip(before, after, strict=True):
         assert answer_to(bot, was) == answer_to(bot, now) == "没有找到事件 #1。"
     assert "#1 公共设施" in answer_to(bot, by_coordinator)  # it exists, for those who may see
+
+
+async def test_a_residents_help_names_my(bot: Bot) -> None:
+    bot.emu.send_text(RESIDENT, RESIDENT, "/help")
+    await bot.settled()
+    (answer,) = bot.replies(RESIDENT)
+    assert "/my" in answer and "/cancel" in answer and "/stats" not in answer

@@ -129,7 +129,9 @@ def decide(
         data["to"] = to.user_id
     # The acknowledge clock runs while nobody has claimed the item (SPEC §4).
     window = ACK_WINDOWS[priority or issue.priority]
-    changes["ack_due_at"] = now + window if action in (Action.ASSIGN, Action.REOPEN) else None
+    # A referred item waits for the department to claim it, on the same clock (SPEC §4).
+    changes["ack_due_at"] = (now + window if action in (Action.ASSIGN, Action.REOPEN, Action.REFER)
+                             else None)
     if priority is not None:
         changes["priority"] = priority
         changes["due_at"] = resolution_due(issue.created_at, priority, tz)

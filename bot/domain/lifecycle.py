@@ -17,6 +17,9 @@ Two separate questions, answered separately so a handler can give the right mess
   report was rejected could bring it back, and ping its head, without end.
 - ``perm.coordinator_only``: only a coordinator may close an issue that was never
   resolved (skipping the reporter's verification).
+
+A liaison of the department an issue is referred to (``Actor.is_liaison``) may claim and
+resolve it while it is referred, as an assignee head may; claiming makes them the assignee.
 """
 
 from __future__ import annotations
@@ -89,6 +92,10 @@ class Actor:
     roles: frozenset[Role] = frozenset()
     is_assignee: bool = False
     is_reporter: bool = False
+    # Acts for the department the issue is referred to (转办): while the issue is referred,
+    # a liaison may claim and resolve it as an assignee head may; once claimed they are its
+    # assignee. The caller sets it only for the department the issue names.
+    is_liaison: bool = False
 
 
 _LEADS = frozenset({Role.GRID, Role.COMMUNITY})
@@ -104,6 +111,9 @@ def refusal(actor: Actor, action: Action, *, status: Status | None = None) -> st
     if actor.is_coordinator:
         return None
     lead = bool(actor.roles & _LEADS)
+    liaison = actor.is_liaison and status in (None, Status.REFERRED)
+    if liaison and action in (Action.CLAIM, Action.RESOLVE):
+        return None
     if action is Action.CLAIM:
         return None if actor.roles else "perm.not_head"
     if action is Action.ASSIGN:

@@ -164,7 +164,7 @@ class AgendaService(IssueWork):
         return {
             "number": row.id, "category": row.category, "kind": row.kind, "place": row.place,
             "status": row.status, "priority": row.priority, "text": row.text,
-            "has_voice": row.id in voiced,
+            "has_voice": row.id in voiced, "department": row.department,
         }
 
     # ------------------------------------------------------------------ posting

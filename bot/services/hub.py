@@ -10,12 +10,18 @@ from bot.config import Config
 from bot.domain.model import Category
 from bot.services import messages
 from bot.services.agenda import AgendaService
+from bot.services.departments import DepartmentService
 from bot.services.escalation import EscalationService
+from bot.services.export import ExportService
 from bot.services.issues import IssueService
+from bot.services.menus import MenuService
 from bot.services.pending import PendingService
 from bot.services.qr import QrService
 from bot.services.residents import ResidentService
+from bot.services.retention import RetentionService
 from bot.services.roster import RosterService
+from bot.services.stats import StatsService
+from bot.services.visits import VisitService
 from bot.views import alerts
 from storage import meta
 from storage.db import Store
@@ -37,6 +43,12 @@ class Services:
     escalation: EscalationService
     agenda: AgendaService
     pending: PendingService
+    departments: DepartmentService
+    retention: RetentionService
+    stats: StatsService
+    visits: VisitService
+    export: ExportService
+    menus: MenuService
     # Updates whose handler failed unexpectedly, so the inbox tries them again.
     failed_updates: set[int] = field(default_factory=set)
 
@@ -52,6 +64,12 @@ class Services:
             escalation=EscalationService(config, store, clock, roster, issues),
             agenda=AgendaService(config, store, clock, roster, issues),
             pending=PendingService(config, store, clock, roster, issues),
+            departments=DepartmentService(config, store, clock, roster, issues),
+            retention=RetentionService(config, store, clock),
+            stats=StatsService(config, store, clock, roster),
+            visits=VisitService(config, store, clock, roster),
+            export=ExportService(config, store, clock, roster),
+            menus=MenuService(config, store, roster, issues.notices),
         )
 
     async def initialize(self) -> None:

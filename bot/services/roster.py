@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from bot.clock import Clock, iso
+from bot.clock import Clock, iso, parse_iso
 from bot.config import Config
+from bot.domain.departments import Department, holding
 from bot.domain.model import Place, Role
-from bot.domain.routing import Head
+from bot.domain.roster import ROLE_ORDER, Slot, command_wins, config_entry
+from bot.domain.routing import Head, route
 from bot.errors import UserError
-from storage import grids, people
+from bot.views.roster import RosterChange
+from storage import grids, people, roster
 from storage.db import Store
 from storage.grids import GridRow
 from storage.people import RoleRow
+from storage.roster import Seat
 
 
 def _place_of(row: RoleRow) -> Place:
     return Place(row.building, row.unit)
+
+
+def _seat(grid_key: str, slot: Slot) -> Seat:
+    return Seat(grid_key, slot.role.value, slot.place.building, slot.place.unit)
+
+
+def _slot(seat: Seat) -> Slot:
+    return Slot(Role(seat.role), Place(seat.building, seat.unit))
+
+
+# One seat of a grid's roster as /roster lists it: the seat and who holds it (none: vacant).
+Seated = tuple[Slot, tuple[Head, ...]]
 
 
 class RosterService:
@@ -26,16 +42,113 @@ class RosterService:
         self._known: dict[int, tuple[str, str | None, str | None]] = {}
 
     async def apply_config(self) -> None:
-        """Grids and heads in the file are applied at every start (SPEC §7)."""
+        """Grids and heads in the file are applied at every start (SPEC §7), except the
+        seats a command changed since: those keep the command's holder until the file's
+        entry for the seat changes (``bot.domain.roster``), when the file takes them back."""
         now = iso(self.clock.now())
         async with self.store.transaction() as conn:
             for grid in self.config.grids:
                 await grids.upsert_from_config(conn, grid.key, grid.name, grid.chat_id, now)
+                in_file = {Slot.of(h): h for h in grid.heads}
+                kept: set[Slot] = set()
+                for override in await roster.overrides_in(conn, grid.key):
+                    slot = _slot(override.seat)
+                    head = in_file.get(slot)
+                    if command_wins(override.config_entry, config_entry(head)):
+                        kept.add(slot)
+                    else:
+                        await roster.release_in(
+                            conn, override.seat, head.user_id if head else None,
+                            head.name if head else "", now,
+                        )
                 rows = [
                     RoleRow(h.user_id, h.role, grid.key, h.place.building, h.place.unit, h.name)
-                    for h in grid.heads
+                    for h in grid.heads if Slot.of(h) not in kept
                 ]
                 await people.replace_config_roles(conn, grid.key, rows)
+
+    # The roster in chat (/roster, /sethead): seats, vacancies, changes by command.
+
+    async def set_head(
+        self, grid_key: str, slot: Slot, user_id: int | None, name: str, by_user_id: int
+    ) -> tuple[int, ...]:
+        """Put a person in a seat (None: leave it vacant), logged with who and when; the
+        seat then keeps this holder across restarts until the file's entry for it changes.
+        Returns who held it before; ``roster.unchanged`` if that is what it already was."""
+        seat = _seat(grid_key, slot)
+        in_file = next((h for g in self.config.grids if g.key == grid_key for h in g.heads
+                        if Slot.of(h) == slot), None)
+        async with self.store.transaction() as conn:
+            before = await roster.holders_in(conn, seat)
+            if before == ([] if user_id is None else [user_id]):
+                raise UserError("roster.unchanged")
+            return await roster.fill_in(
+                conn, seat, user_id, name, by_user_id=by_user_id,
+                config_entry=config_entry(in_file), at=iso(self.clock.now()),
+            )
+
+    async def seats(self, grid_key: str) -> list[Seated]:
+        """Every seat of the grid with its holders, vacancies included: the grid-wide
+        roles always; building and unit heads for each building and unit the grid knows
+        (from its heads, its posters, seats vacated by command), or one vacant line each
+        when it knows none."""
+        heads = await self.heads(grid_key)
+        slots = {Slot.of(h) for h in heads}
+        places = await self.known_places(grid_key)
+        slots |= {Slot(Role.BUILDING, Place(b)) for b, _ in places}
+        slots |= {Slot(Role.UNIT, Place(b, u)) for b, u in places if u}
+        slots |= {_slot(o.seat) for o in await roster.overrides(self.store, grid_key)}
+        slots |= {Slot(role) for role in (Role.COMMUNITY, Role.POLICE, Role.GRID)}
+        for role in (Role.BUILDING, Role.UNIT):
+            if not any(s.role is role for s in slots):
+                slots.add(Slot(role))
+
+        def order(slot: Slot) -> tuple[int, int, str, int, str]:
+            b, u = slot.place.building, slot.place.unit
+            return (ROLE_ORDER.index(slot.role), int(b) if b.isdigit() else 0, b,
+                    int(u) if u.isdigit() else 0, u)
+
+        return [(slot, tuple(h for h in heads if Slot.of(h) == slot))
+                for slot in sorted(slots, key=order)]
+
+    async def recent_changes(self, grid_key: str, limit: int = 10) -> list[RosterChange]:
+        """The grid's latest roster changes, newest first, named for reading."""
+        named = []
+        for change in await roster.changes(self.store, grid_key, limit):
+            at = parse_iso(change.at).astimezone(self.config.tz).strftime("%m-%d %H:%M")
+            by = (await self.name_of(grid_key, change.by_user_id)
+                  if change.by_user_id is not None else None)
+            named.append(RosterChange(at, by, _slot(change.seat),
+                                      change.name if change.user_id is not None else None))
+        return named
+
+    async def holder(self, grid_key: str, role: Role, place: Place) -> Head | None:
+        """Who holds ``role`` for ``place`` in the grid (no fallback up the chain)."""
+        chosen = route(role, place, await self.heads(grid_key))
+        if chosen.head is None or chosen.fell_back or chosen.head.role is not role:
+            return None
+        return chosen.head
+
+    async def user_by_username(self, username: str) -> int | None:
+        return await people.by_username(self.store, username)
+
+    async def started_bot(self, user_id: int) -> bool:
+        return await people.started_bot(self.store, user_id)
+
+    # Departments (转办): who acts for the department an issue is referred to.
+
+    @property
+    def departments(self) -> tuple[Department, ...]:
+        return self.config.departments
+
+    def department_of(self, stored: str | None) -> Department | None:
+        """The department an issue's ``department`` names, if the config still has it."""
+        return holding(self.config.departments, stored)
+
+    def is_liaison(self, stored: str | None, user_id: int) -> bool:
+        """Whether ``user_id`` acts for the department an issue is referred to."""
+        department = self.department_of(stored)
+        return department is not None and user_id in department.liaisons
 
     def is_coordinator(self, user_id: int) -> bool:
         return user_id in self.config.coordinators

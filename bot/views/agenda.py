@@ -47,6 +47,7 @@ class AgendaItem:
     decision: str | None = None
     photo: str | None = None  # first stored report photo, relative to media_dir
     has_voice: bool = False  # reported with a voice message: shown so when it has no text
+    department: str | None = None  # the department a referred item is with (转办)
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,12 @@ def _decision(lang: str, item: AgendaItem) -> str:
 
 
 def _unresolved_line(lang: str, categories: Sequence[Category], item: AgendaItem) -> str:
+    if item.status == "referred" and item.department:
+        who = t(lang, "agenda.referred", department=html.escape(item.department))
+    else:
+        who = html.escape(item.assignee) if item.assignee else t(lang, "agenda.nobody")
     line = t(
-        lang, "agenda.unresolved_line", **_common(lang, categories, item),
-        who=html.escape(item.assignee) if item.assignee else t(lang, "agenda.nobody"),
+        lang, "agenda.unresolved_line", **_common(lang, categories, item), who=who,
         days=item.age_days, priority=t(lang, f"priority.{item.priority}"),
         overdue=t(lang, "agenda.overdue") if item.overdue else "",
         ordinal=t(lang, ordinal_key(item.meeting_no), n=item.meeting_no),

@@ -28,7 +28,7 @@ CARD_LIMIT = 3800
 QUOTE_MIN = 8  # a quote cut shorter than this says nothing: leave it out
 # Where each button sits; which of them show is derived from the lifecycle (below).
 LAYOUT: tuple[tuple[Action, ...], ...] = (
-    (Action.CLAIM,), (Action.RESOLVE,), (Action.ASSIGN, Action.REJECT),
+    (Action.CLAIM,), (Action.RESOLVE,), (Action.ASSIGN, Action.REFER, Action.REJECT),
     (Action.CLOSE, Action.REOPEN),
 )
 # The card speaks to the heads of the grid: a lead among them may do what any head may.
@@ -63,6 +63,9 @@ def buttons_for(status: Status, viewer: Actor = _LEAD) -> list[list[Action]]:
         except IllegalTransition:
             return False
         if action is Action.RESOLVE and shown(Action.CLAIM):
+            return False
+        # A resolved item awaits the reporter's word: referring it then would skip that.
+        if action is Action.REFER and status is Status.RESOLVED:
             return False
         return refusal(viewer, action, status=status) is None
 
@@ -101,8 +104,14 @@ def render_card(
         lines.append(t(lang, "card.reporter_resident"))
     else:
         lines.append(t(lang, "card.reporter", name=html.escape(issue.reporter_name or "")))
-    if issue.assignee_user_id is not None:
+    if issue.status is Status.REFERRED and issue.department:
+        # Referred (转办): the department holds it until one of its liaisons claims it.
+        lines.append(t(lang, "card.referred", department=html.escape(issue.department[:100])))
+    elif issue.assignee_user_id is not None:
+        # Someone with no role in the grid: a department's liaison who claimed it, or a
+        # coordinator.
         role = (t(lang, f"role.{issue.assignee_role.value}") if issue.assignee_role
+                else html.escape(issue.department[:100]) if issue.department
                 else t(lang, "relay.coordinator"))
         lines.append(t(lang, "card.assignee", role=role, mention=mention(
             issue.assignee_user_id, facts.assignee_name or str(issue.assignee_user_id))))
@@ -119,8 +128,6 @@ def render_card(
     status_line = t(lang, "card.status", status=t(lang, f"status.{issue.status.value}"))
     if issue.status is Status.REJECTED and issue.reject_reason:
         status_line += " · " + html.escape(issue.reject_reason[:200])
-    if issue.status is Status.REFERRED and issue.department:
-        status_line += " · " + html.escape(issue.department[:200])
     if issue.place.is_empty() and issue.unresolved:
         tail.append(t(lang, "card.missing_place", number=issue.id))
     if issue.category == OTHER and issue.unresolved:

@@ -8,11 +8,23 @@ import html
 
 from bot.i18n import t
 
-# Each menu lists what works where: /my and /cancel only make sense in a private chat,
-# /report, /decide and /bind only in a group.
-PRIVATE_COMMANDS = ("start", "my", "cancel", "help", "open", "show", "agenda", "qr")
-GROUP_COMMANDS = ("report", "open", "show", "category", "place", "priority", "merge", "agenda",
-                  "decide", "bind", "qr", "help")
+# Each menu lists what works where and for whom (Telegram shows the most specific scope a
+# person has): /my and /cancel only make sense in a private chat, /report and /bind only in
+# a group; residents see only their own few, heads theirs, coordinators everything.
+RESIDENT_COMMANDS = ("start", "my", "cancel", "help")
+HEAD_PRIVATE_COMMANDS = ("start", "open", "show", "agenda", "visit", "visits", "my", "cancel",
+                         "help")
+COORDINATOR_PRIVATE_COMMANDS = ("start", "open", "show", "agenda", "stats", "export", "visits",
+                                "roster", "qr", "my", "cancel", "help")
+GROUP_COMMANDS = ("report", "open", "show", "category", "place", "priority", "merge", "assign",
+                  "refer", "reject", "close", "reopen", "agenda", "visit", "visits", "help")
+COORDINATOR_GROUP_COMMANDS = (*GROUP_COMMANDS[:-1], "decide", "bind", "roster", "sethead", "qr",
+                              "stats", "export", "help")
+MENUS = {
+    "resident": RESIDENT_COMMANDS, "head": HEAD_PRIVATE_COMMANDS,
+    "coordinator": COORDINATOR_PRIVATE_COMMANDS, "group": GROUP_COMMANDS,
+    "coordinator_group": COORDINATOR_GROUP_COMMANDS,
+}
 
 
 def help_text(lang: str, *, staff: bool, coordinator: bool) -> str:
@@ -21,8 +33,10 @@ def help_text(lang: str, *, staff: bool, coordinator: bool) -> str:
     parts = [t(lang, "help.everyone")]
     if staff:
         parts.append(t(lang, "help.heads"))
+        parts.append(t(lang, "help.lifecycle"))
     if coordinator:
         parts.append(t(lang, "help.coordinators"))
+        parts.append(t(lang, "help.roster"))
     return "\n\n".join(parts)
 
 
@@ -41,7 +55,8 @@ def greeting(lang: str, name: str, user_id: int, *, as_html: bool) -> str:
              user_id=user_id)
 
 
-def command_menu(lang: str, *, private: bool) -> list[tuple[str, str]]:
-    """(command, description) pairs of the menu of private chats or of groups."""
-    return [(command, t(lang, f"command.{command}"))
-            for command in (PRIVATE_COMMANDS if private else GROUP_COMMANDS)]
+def command_menu(lang: str, menu: str) -> list[tuple[str, str]]:
+    """(command, description) pairs of one of ``MENUS``: ``resident`` (every private chat),
+    ``head`` and ``coordinator`` (their own private chats), ``group`` (every group) and
+    ``coordinator_group`` (a coordinator in a bound group)."""
+    return [(command, t(lang, f"command.{command}")) for command in MENUS[menu]]

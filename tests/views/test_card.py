@@ -28,10 +28,10 @@ def test_a_residents_card_names_no_resident_and_mentions_the_assignee() -> None:
 
 
 @pytest.mark.parametrize("status,rows", [
-    (Status.OPEN, [[Action.CLAIM], [Action.ASSIGN, Action.REJECT]]),
-    (Status.ASSIGNED, [[Action.CLAIM], [Action.ASSIGN, Action.REJECT]]),
-    (Status.REFERRED, [[Action.CLAIM], [Action.ASSIGN, Action.REJECT]]),
-    (Status.IN_PROGRESS, [[Action.RESOLVE], [Action.ASSIGN, Action.REJECT]]),
+    (Status.OPEN, [[Action.CLAIM], [Action.ASSIGN, Action.REFER, Action.REJECT]]),
+    (Status.ASSIGNED, [[Action.CLAIM], [Action.ASSIGN, Action.REFER, Action.REJECT]]),
+    (Status.REFERRED, [[Action.CLAIM], [Action.ASSIGN, Action.REFER, Action.REJECT]]),
+    (Status.IN_PROGRESS, [[Action.RESOLVE], [Action.ASSIGN, Action.REFER, Action.REJECT]]),
     (Status.RESOLVED, [[Action.CLOSE, Action.REOPEN]]),
     (Status.CLOSED, [[Action.REOPEN]]),
     (Status.REJECTED, [[Action.REOPEN]]),

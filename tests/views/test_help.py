@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from bot.i18n import catalog
 from bot.views.help import (
+    COORDINATOR_GROUP_COMMANDS,
+    COORDINATOR_PRIVATE_COMMANDS,
     GROUP_COMMANDS,
-    PRIVATE_COMMANDS,
+    HEAD_PRIVATE_COMMANDS,
+    MENUS,
+    RESIDENT_COMMANDS,
     command_menu,
     greeting,
     help_text,
@@ -15,8 +19,11 @@ from bot.views.help import (
 
 
 def test_help_grows_with_what_the_person_may_do() -> None:
-    everyone, heads, coordinators = (catalog("zh")[f"help.{part}"]
-                                     for part in ("everyone", "heads", "coordinators"))
+    everyone, heads, coordinators, lifecycle, roster = (
+        catalog("zh")[f"help.{part}"]
+        for part in ("everyone", "heads", "coordinators", "lifecycle", "roster"))
+    heads = f"{heads}\n\n{lifecycle}"  # the lifecycle commands go with the heads' part
+    coordinators = f"{coordinators}\n\n{roster}"  # the roster with the coordinators'
     assert help_text("zh", staff=False, coordinator=False) == everyone
     assert help_text("zh", staff=True, coordinator=False) == f"{everyone}\n\n{heads}"
     assert help_text("zh", staff=True, coordinator=True) == (
@@ -40,13 +47,18 @@ def test_the_greeting_shows_the_user_id_and_escapes_the_name_only_as_html() -> N
 
 
 def test_each_menu_lists_its_commands_described_in_the_language() -> None:
-    private = command_menu("zh", private=True)
-    assert [c for c, _ in private] == list(PRIVATE_COMMANDS)
+    private = command_menu("zh", "resident")
+    assert [c for c, _ in private] == list(RESIDENT_COMMANDS)
     assert private[0] == ("start", "开始使用")
-    group = command_menu("en", private=False)
+    group = command_menu("en", "group")
     assert [c for c, _ in group] == list(GROUP_COMMANDS)
     assert ("open", "Unresolved issues") in group
     assert "my" not in dict(group) and "report" not in dict(private)
+    for menu, commands in MENUS.items():  # every command of every menu is described
+        assert [c for c, _ in command_menu("en", menu)] == list(commands)
+    # A coordinator's menus hold everything a head's do, and more.
+    assert set(HEAD_PRIVATE_COMMANDS) - {"visit"} <= set(COORDINATOR_PRIVATE_COMMANDS)
+    assert set(GROUP_COMMANDS) < set(COORDINATOR_GROUP_COMMANDS)
 
 
 def test_an_unknown_command_is_answered_with_the_help_of_the_person() -> None:
