@@ -41,8 +41,8 @@ from bot.views.resident import (
     place_keyboard,
     welcome,
 )
-from handlers.common import display_name, reply, text_key, user_language
 from handlers.commands import register_commands
+from handlers.common import display_name, reply, text_key, user_language
 from handlers.context import Ctx
 from handlers.group_intake import seconds
 
