@@ -118,6 +118,7 @@ class Runner:
         self.media = MediaFetcher(
             app.bot, services.store, services.clock, config.media_dir, config.max_photo_bytes,
             on_rejected=lambda row, key: services.media_rejected(row.issue_id, row.message_id, key),
+            on_store_failed=lambda row, error: services.media_not_stored(row.issue_id, error),
             idle_poll=MEDIA_IDLE_POLL if idle_poll is None else idle_poll,
         )
         services.store.subscribe("outbox", self.sender.wake)

@@ -3,6 +3,12 @@
 All writes go through :meth:`Store.transaction`, which serialises them on one lock: a single
 SQLite connection shared by many tasks must never interleave two transactions.
 
+Another process may hold the write lock for a while: a backup tool copying the file inside
+a transaction, ``sqlite3`` opened by an operator. SQLite's busy timeout waits five seconds;
+beyond that :meth:`Store.transaction` keeps trying to begin for up to ``LOCK_PATIENCE``
+seconds, with one WARNING line, rather than fail every write of that moment (an update
+handled then was retried three times and then recorded as failed; the outbox loop stopped).
+
 A repository that leaves work for a background loop (a message to send, a file to fetch)
 says so with :meth:`Store.notify` inside the transaction; the loop's wake-up runs after the
 commit, so no caller has to remember to wake it, and it never wakes to a row not yet visible.
@@ -27,6 +33,9 @@ log = logging.getLogger(__name__)
 Row = sqlite3.Row
 # What a committed transaction can leave for a background loop: outbox rows, media to fetch.
 Topic = Literal["outbox", "media"]
+BUSY_TIMEOUT_MS = 5000  # SQLite's own wait for a lock, per statement
+# How long a write waits in all for another connection's lock before it fails (seconds).
+LOCK_PATIENCE = 120.0
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -54,6 +63,8 @@ class Store:
         self._subscribers: dict[Topic, list[Callable[[], None]]] = {}
         # Topics notified in the open transaction; None outside one.
         self._notified: set[Topic] | None = None
+        # Whether a write is waiting for another connection's lock (logged once).
+        self._waiting = False
 
     @classmethod
     def of(cls, conn: aiosqlite.Connection) -> Store:
@@ -92,7 +103,7 @@ class Store:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=FULL")
         await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         self._conn = conn
         self._owners[conn] = self
         await self._migrate()
@@ -112,7 +123,7 @@ class Store:
                 continue
             log.info("applying migration %04d", version)
             async with self._lock:
-                await self.conn.execute("BEGIN IMMEDIATE")
+                await self._begin()
                 try:
                     # executescript would COMMIT first; run statements one by one instead.
                     for statement in _split_sql(sql):
@@ -128,7 +139,7 @@ class Store:
         """A write transaction; commits on success, rolls back on any exception. After a
         commit, the subscribers of what it notified are called (see :meth:`notify`)."""
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            await self._begin()
             self._notified = set()
             try:
                 yield self.conn
@@ -144,6 +155,29 @@ class Store:
         for topic in notified:
             for callback in self._subscribers.get(topic, ()):
                 callback()
+
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE, waiting out another connection's write lock for up to
+        LOCK_PATIENCE seconds (nothing has happened yet, so trying again is safe)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while True:
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                waited = loop.time() - started
+                if not _is_locked(exc) or waited >= LOCK_PATIENCE:
+                    raise
+                if not self._waiting:
+                    log.warning("the database is locked by another connection (a backup?);"
+                                " writes wait for it: %s", exc)
+                    self._waiting = True
+                continue
+            if self._waiting:
+                log.warning("the database can be written again after %.1f s",
+                            loop.time() - started)
+                self._waiting = False
+            return
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         async with self._lock, self.conn.execute(sql, tuple(params)) as cur:
@@ -163,6 +197,13 @@ class Store:
                 await self.conn.backup(dest)
             finally:
                 await dest.close()
+
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY: another connection holds the lock (its message, as aiosqlite passes on
+    the sqlite3 error without its code on older Pythons)."""
+    text = str(exc).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def _split_sql(script: str) -> list[str]:

@@ -30,6 +30,9 @@ from storage.db import Store
 log = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
 ATTEMPTS = 3  # tries of an update whose handler failed unexpectedly
+# How much longer than its long-poll timeout a getUpdates answer may take before the call
+# counts as timed out (and is made again with the same offset: nothing confirmed is lost).
+POLL_GRACE = 10.0  # seconds
 Unreadable = Callable[[int], Awaitable[None]]
 
 
@@ -72,7 +75,7 @@ class InboxFeeder:
                     "getupdates",
                     api_kwargs={"offset": offset, "timeout": self.poll_timeout,
                                 "allowed_updates": list(Update.ALL_TYPES)},
-                    read_timeout=self.poll_timeout + 10,
+                    read_timeout=self.poll_timeout + POLL_GRACE,
                 )
                 updates = _raw_updates(result)
                 if updates:

@@ -8,6 +8,13 @@ for its group limit holds one of many slots, so other chats keep moving). RetryA
 timeouts and network errors put the row back with a delay (after RetryAfter the whole chat
 waits, whatever the class); a group that became a supergroup is followed to its new id; a
 permanent refusal marks the row failed and is logged.
+
+Telegram being unreachable, slow or refusing for a while is never a reason to give up: those
+rows wait (at most ``MAX_BACKOFF`` between tries) for as long as it takes, as SPEC §8 asks
+of RetryAfter, timeouts and network errors. Only a failure the sender does not understand
+(a bug, a stored file gone) gives up after ``MAX_ATTEMPTS``, logged. A failure of our own
+database (locked by a backup beyond the store's patience) never stops the sender either:
+its loop logs it and tries again, and the row stays pending.
 """
 
 from __future__ import annotations
@@ -60,7 +67,9 @@ _OBJECTS: dict[str, Any] = {
     "reply_parameters": ReplyParameters,
     "link_preview_options": LinkPreviewOptions,
 }
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 12  # tries of a row that fails in a way the sender does not understand
+MAX_BACKOFF = 300.0  # seconds between tries of a row Telegram could not take just now
+DB_RETRY = 1.0  # seconds before the loop tries again after our database failed it
 # Committed rows wake the sender (Store.notify); the idle poll only backs that up.
 IDLE_POLL = 5.0  # seconds
 
@@ -101,16 +110,28 @@ class OutboxSender:
         self._wake.set()
 
     async def run_forever(self) -> None:
+        """Take due rows and deliver them, for ever. A failure of the database here (locked
+        by a backup, full) once ended this task, and with it every send until a restart:
+        now it is logged and the loop tries again."""
         try:
             while True:
                 self._wake.clear()
-                rows = await outbox.ready(self.store, iso(self.clock.now()), self._busy)
+                try:
+                    rows = await outbox.ready(self.store, iso(self.clock.now()), self._busy)
+                except Exception:  # noqa: BLE001 - the rows stay pending; try again shortly
+                    log.exception("outbox: reading due messages failed; retrying")
+                    await asyncio.sleep(DB_RETRY)
+                    continue
                 for row in rows:
                     self._busy.add(row.chat_id)
                     task = asyncio.create_task(self._deliver(row), name=f"outbox:{row.id}")
                     self._tasks.add(task)
                     task.add_done_callback(self._done)
-                await self._sleep_until_due()
+                try:
+                    await self._sleep_until_due()
+                except Exception:  # noqa: BLE001 - as above
+                    log.exception("outbox: reading the next due time failed; retrying")
+                    await asyncio.sleep(DB_RETRY)
         finally:
             for task in list(self._tasks):
                 task.cancel()
@@ -134,6 +155,9 @@ class OutboxSender:
         try:
             async with self._slots:
                 await self._attempt(row)
+        except Exception:  # noqa: BLE001 - only our database can fail here: the row stays
+            # pending and is tried again; a message that did go out may then go twice.
+            log.exception("outbox %s: recording the outcome failed; it stays pending", row.id)
         finally:
             self._busy.discard(row.chat_id)
 
@@ -148,7 +172,7 @@ class OutboxSender:
         except BadRequest as exc:  # a subclass of NetworkError, but permanent
             await self._refused(row, exc)
         except (TimedOut, NetworkError) as exc:  # timeouts, refused connections, 5xx answers
-            await self._backoff(row, f"{type(exc).__name__}: {exc}")
+            await self._backoff(row, f"{type(exc).__name__}: {exc}", transient=True)
         except ChatMigrated as exc:
             # The group became a supergroup: move everything to the new id and send again.
             await self.on_chat_moved(row.chat_id, exc.new_chat_id)
@@ -164,13 +188,20 @@ class OutboxSender:
         else:
             await outbox.mark_sent(self.store, row, iso(self.clock.now()), message_id)
 
-    async def _backoff(self, row: OutboxRow, error: str) -> None:
+    async def _backoff(self, row: OutboxRow, error: str, *, transient: bool = False) -> None:
+        """Try the row again later. A ``transient`` failure (Telegram unreachable, slow or
+        answering 5xx) is tried until it goes through: giving up after twelve tries, as
+        every failure once did, dropped every card of a half-hour outage; and ``attempts``
+        also counts RetryAfter answers, so a 429 storm followed by one 502 dropped it."""
         now = self.clock.now()
-        if row.attempts + 1 >= MAX_ATTEMPTS:
+        if not transient and row.attempts + 1 >= MAX_ATTEMPTS:
             log.error("outbox %s: giving up after %s attempts: %s", row.id, row.attempts + 1, error)
             await outbox.mark_failed(self.store, row, iso(now), error)
             return
-        delay = timedelta(seconds=min(2 ** row.attempts, 300))
+        delay = timedelta(seconds=min(2.0 ** min(row.attempts, 16), MAX_BACKOFF))
+        # Warned once per row; later tries of the same row (an outage) only at INFO.
+        log.log(logging.WARNING if row.attempts == 0 else logging.INFO,
+                "outbox %s: %s; trying again in %.0f s", row.id, error, delay.total_seconds())
         await outbox.retry_later(self.store, row, iso(now + delay), error)
 
     async def _refused(self, row: OutboxRow, exc: BadRequest) -> None:

@@ -23,7 +23,8 @@ from bot.emulator.rendering import visible_text
 
 @dataclass
 class Call:
-    """One request the bot made; ``result`` is the Bot API result, or the error description."""
+    """One request the bot made; ``result`` is the Bot API result, or the error description
+    (status 0: the connection was reset before Telegram saw the request)."""
 
     method: str
     params: dict[str, Any]
@@ -139,6 +140,8 @@ class EmulatorCore:
         self._flood = FloodControl(flood)
         self._failures: dict[str, list[Injection]] = {}
         self._delays: dict[str, list[float]] = {}
+        # Per method, queued connection resets: True drops it after acting, False before.
+        self._resets: dict[str, list[bool]] = {}
 
     @property
     def flood(self) -> FloodLimits | None:

@@ -2,9 +2,10 @@
 
 A test adds users and groups, makes users write, send media, edit, press buttons, remove
 the bot or migrate a group; each of these becomes the update Telegram would queue and a
-line in the transcript. It can then inspect the bot's calls and messages, inject errors
-and delays into the next calls, and wait for a condition with a failure message that shows
-what the bot did so far. None of this is reachable over HTTP: the bot cannot script itself.
+line in the transcript. It can then inspect the bot's calls and messages, inject errors,
+delays and connection resets into the next calls, and wait for a condition with a failure
+message that shows what the bot did so far. None of this is reachable over HTTP: the bot
+cannot script itself.
 """
 
 import asyncio
@@ -372,8 +373,18 @@ class Scripting(EmulatorCore):
         self._failures.setdefault(method.lower(), []).append(injection)
 
     def clear_failures(self) -> None:
-        """Telegram is healthy again: drop every error still waiting to be injected."""
+        """Telegram is healthy again: drop every error, reset and delay still waiting."""
         self._failures.clear()
+        self._resets.clear()
+        self._delays.clear()
+
+    def reset_next(self, method: str, *, times: int = 1, after_acting: bool = False) -> None:
+        """Drop the connection of the next ``times`` calls of ``method`` without an answer,
+        as a reset on the way does. By default the request never reached Telegram (nothing
+        happens); ``after_acting`` makes it act first, so only the answer is lost, and the
+        client cannot tell which it was (as with a timeout). ``method`` "file" stands for
+        a file download."""
+        self._resets.setdefault(method.lower(), []).extend([after_acting] * times)
 
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Answer the next calls slowly. The action still happens at once (the request

@@ -4,8 +4,9 @@
 and serves them on a random port of 127.0.0.1, where PTB reaches it through ``base_url``
 and ``base_file_url``. A request passes the same gates in the same order as on Telegram's
 side: the token, then an injected failure if one is queued, then flood control, then the
-method; every request is recorded as a ``Call``. getUpdates is the one method that waits,
-so it lives here with the server's lifecycle: ``stop`` must release its long polls.
+method; every request is recorded as a ``Call`` (one dropped by a connection reset
+queued with ``reset_next`` before acting has status 0). getUpdates is the one method that
+waits, so it lives here with the server's lifecycle: ``stop`` must release its long polls.
 """
 
 import asyncio
@@ -70,6 +71,11 @@ class BotApiEmulator(Scripting, BotApiMethods):
         params = await read_params(request)
         for hook in list(self.hooks):
             hook(method, params)
+        resets = self._resets.get(method.lower())
+        reset = resets.pop(0) if resets else None
+        if reset is False:  # dropped on the way: Telegram never saw the request
+            self.calls.append(Call(method, params, at, 0, "connection reset"))
+            return self._reset(request)
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
@@ -79,6 +85,8 @@ class BotApiEmulator(Scripting, BotApiMethods):
         except ApiError as error:
             status, body = error.status, error.body()
             self.calls.append(Call(method, params, at, status, error.description))
+        if reset:  # Telegram acted, the answer is lost
+            return self._reset(request)
         delays = self._delays.get(method.lower())
         if delays:
             await asyncio.sleep(delays.pop(0))
@@ -86,9 +94,21 @@ class BotApiEmulator(Scripting, BotApiMethods):
             body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False)
         )
 
+    @staticmethod
+    def _reset(request: web.Request) -> web.Response:
+        """Close the connection without an answer: the client sees a reset (its HTTP
+        library raises a protocol or connection error; PTB a NetworkError)."""
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=500)  # never written: the connection is gone
+
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
+        resets = self._resets.get("file")
+        if resets:
+            resets.pop(0)
+            return self._reset(request)
         stored = self._files.by_path(request.match_info["path"])
         if stored is None:
             return web.json_response(ApiError(404, "Not Found").body(), status=404)

@@ -124,6 +124,17 @@ class Services:
                 dedup_key=f"unreadable:{update_id}:{coordinator}",
             )
 
+    async def media_not_stored(self, issue_id: int, error: str) -> None:
+        """Photos cannot be written under media_dir: coordinators hear of it once per spell
+        (the fetcher keeps retrying; the operator must free space or fix permissions)."""
+        stamp = iso(self.clock.now())
+        for coordinator in self.config.coordinators:
+            await messages.say(
+                self.store, self.clock, coordinator,
+                alerts.media_store_failed(self.config.language, issue_id, error),
+                dedup_key=f"media-not-stored:{issue_id}:{stamp}:{coordinator}",
+            )
+
     async def media_rejected(self, issue_id: int, message_id: int | None, key: str) -> None:
         """A photo that cannot be kept is said so under the report; the issue stands."""
         row = await self.issues.get(issue_id)

@@ -69,6 +69,12 @@ def update_unreadable(language: str, update_id: int) -> str:
     return t(language, "inbox.unreadable", update_id=update_id)
 
 
+def media_store_failed(language: str, issue_id: int, error: str) -> str:
+    """To coordinators, once per spell: photos cannot be written under media_dir (a full
+    disk or wrong permissions) — only the operator can fix it, nothing is lost meanwhile."""
+    return t(language, "inbox.media_store_failed", number=issue_id, error=error[:200])
+
+
 def media_rejected(language: str, issue_id: int, reason_key: str) -> str:
     """Under a report: an attachment was not kept, for the reason ``reason_key`` names (a
     ``media.*`` catalog key); the issue itself stands."""
