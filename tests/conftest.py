@@ -17,12 +17,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import settings
 from PIL import Image
 
 from bot.app import RateLimits, Runner, build_application
 from bot.clock import FakeClock
 from bot.config import Config, load_config
 from bot.emulator import BotApiEmulator, BotMessage
+
+# Tests never assert a wall-clock time (README): Hypothesis's per-example deadline is one,
+# and on a loaded 2-core machine a long text can take 250 ms; correctness is what is checked.
+settings.register_profile("fiveheads", deadline=None)
+settings.load_profile("fiveheads")
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 
