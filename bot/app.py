@@ -24,8 +24,10 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.logmask import protect
 from bot.services.hub import Services
+from bot.web.server import DeskServer
 from handlers.commands import register_commands
 from handlers.context import BotData, Ctx
+from handlers.desk import set_menu_buttons
 from handlers.jobs import catch_up
 from storage import inbox, outbox
 
@@ -124,6 +126,8 @@ class Runner:
         services.store.subscribe("outbox", self.sender.wake)
         services.store.subscribe("media", self.media.wake)
         self._tasks: list[asyncio.Task[None]] = []
+        # The coordinators' desk, in this process and loop, when [web] public_url is set.
+        self.web = DeskServer(services) if config.web_public_url is not None else None
 
     async def start(self) -> None:
         app = self.app
@@ -153,6 +157,12 @@ class Runner:
             await register_commands(app)
         except Exception:  # noqa: BLE001 - the command menu is a convenience, not a reason to stop
             log.warning("setMyCommands failed", exc_info=True)
+        if self.web is not None:
+            await self.web.start()
+            try:
+                await set_menu_buttons(app)
+            except Exception:  # noqa: BLE001 - the menu button is a convenience too
+                log.warning("setChatMenuButton failed", exc_info=True)
 
     def _spawn(self, coro: Any, name: str) -> None:
         task = asyncio.create_task(coro, name=name)
@@ -164,6 +174,8 @@ class Runner:
             log.critical("loop %s stopped", task.get_name(), exc_info=task.exception())
 
     async def stop(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
         for task in self._tasks:
             task.cancel()
         # A loop that had stopped with an error was logged by _crashed; stop the rest anyway.

@@ -105,6 +105,11 @@ class Config:
     relay_per_minute: int = 6           # [residents] relay_per_minute, per issue and direction
     keep_identity_days: int = 365       # [residents] keep_identity_days after an issue ends
     stats_min_items: int = 5            # [stats] min_items: fewer items, no medians or rates
+    # [web]: the coordinators' desk (issue #12), off unless public_url is set.
+    web_public_url: str | None = None   # [web] public_url, where people's browsers reach it
+    web_listen: str = "127.0.0.1:8080"  # [web] listen, host:port (port 0: any free port)
+    web_session_days: float = 7.0       # [web] session_days a desk sign-in lasts
+    web_initdata_max_age: int = 3600    # [web] initdata_max_age: seconds a Mini App sign-in is good
 
     @property
     def tz(self) -> ZoneInfo:
@@ -123,6 +128,7 @@ _SCHEMA: dict[str, frozenset[str]] = {
     "residents": frozenset({"max_per_hour", "max_per_day", "verify_days", "relay_per_minute",
                             "keep_identity_days"}),
     "stats": frozenset({"min_items"}),
+    "web": frozenset({"listen", "public_url", "session_days", "initdata_max_age"}),
     "grids": frozenset({"key", "name", "chat_id", "heads"}),
     "departments": frozenset({"key", "name", "name_en", "liaisons", "chat_id"}),
     "categories": frozenset({
@@ -302,6 +308,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     intake = root.table("intake", _SCHEMA["intake"])
     residents = root.table("residents", _SCHEMA["residents"])
     stats = root.table("stats", _SCHEMA["stats"])
+    web = root.table("web", _SCHEMA["web"])
 
     token = _read_token(telegram, env)
     meeting_days, meeting_time = _read_meetings(meetings)
@@ -369,7 +376,26 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
             "keep_identity_days", Config.keep_identity_days, low=1, high=36500
         ),
         stats_min_items=stats.integer("min_items", Config.stats_min_items, low=1, high=1000),
+        web_public_url=(web.url("public_url", "http://x").rstrip("/")
+                        if web.has("public_url") else None),
+        web_listen=_read_listen(web),
+        web_session_days=web.number("session_days", Config.web_session_days, low=0.01,
+                                    high=365),
+        web_initdata_max_age=web.integer("initdata_max_age", Config.web_initdata_max_age,
+                                         low=10, high=7 * 86400),
     )
+
+
+_LISTEN_RE = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
+
+
+def _read_listen(table: Table) -> str:
+    """``host:port`` for the desk's web server; port 0 takes any free one (tests)."""
+    value = table.string("listen", Config.web_listen)
+    found = _LISTEN_RE.match(value)
+    if found is None or int(found.group(2)) > 65535:
+        raise table.error("listen", 'must be host:port, such as "127.0.0.1:8080"')
+    return value
 
 
 def check_config(

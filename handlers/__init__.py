@@ -11,6 +11,7 @@ from handlers import (
     chat_changes,
     commands,
     coordinators,
+    desk,
     errors,
     fallback,
     fixes,
@@ -48,6 +49,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             *meetings.handlers(),
             # /stats and /export for coordinators, /visit and /visits (home visits) for heads.
             *coordinators.handlers(),
+            # /desk: a one-time sign-in link to the coordinators' desk (bot.web).
+            *desk.handlers(),
             *group_intake.handlers(),
             # Fixing what the reader got wrong (✏️ and /category, /place, /priority), then
             # the other buttons on issue cards.

@@ -11,6 +11,7 @@ from bot.domain.model import Category
 from bot.services import messages
 from bot.services.agenda import AgendaService
 from bot.services.departments import DepartmentService
+from bot.services.desk import DeskService
 from bot.services.escalation import EscalationService
 from bot.services.export import ExportService
 from bot.services.issues import IssueService
@@ -49,6 +50,8 @@ class Services:
     visits: VisitService
     export: ExportService
     menus: MenuService
+    # The coordinators' desk (bot.web), off unless [web] public_url is set.
+    desk: DeskService
     # Updates whose handler failed unexpectedly, so the inbox tries them again.
     failed_updates: set[int] = field(default_factory=set)
 
@@ -57,19 +60,25 @@ class Services:
         store = Store(config.database)
         roster = RosterService(config, store, clock)
         issues = IssueService(config, store, clock, roster, config.categories)
+        departments = DepartmentService(config, store, clock, roster, issues)
+        agenda = AgendaService(config, store, clock, roster, issues)
+        stats = StatsService(config, store, clock, roster)
+        export = ExportService(config, store, clock, roster)
         return cls(
             config=config, clock=clock, store=store, roster=roster, issues=issues,
             residents=ResidentService(config, store, clock, roster, issues),
             categories=config.categories, qr=QrService(config, store, clock),
             escalation=EscalationService(config, store, clock, roster, issues),
-            agenda=AgendaService(config, store, clock, roster, issues),
+            agenda=agenda,
             pending=PendingService(config, store, clock, roster, issues),
-            departments=DepartmentService(config, store, clock, roster, issues),
+            departments=departments,
             retention=RetentionService(config, store, clock),
-            stats=StatsService(config, store, clock, roster),
+            stats=stats,
             visits=VisitService(config, store, clock, roster),
-            export=ExportService(config, store, clock, roster),
+            export=export,
             menus=MenuService(config, store, roster, issues.notices),
+            desk=DeskService(config, store, clock, roster, issues, departments, agenda, stats,
+                             export),
         )
 
     async def initialize(self) -> None:

@@ -12,10 +12,10 @@ from bot.i18n import t
 # person has): /my and /cancel only make sense in a private chat, /report and /bind only in
 # a group; residents see only their own few, heads theirs, coordinators everything.
 RESIDENT_COMMANDS = ("start", "my", "cancel", "help")
-HEAD_PRIVATE_COMMANDS = ("start", "open", "show", "agenda", "visit", "visits", "my", "cancel",
-                         "help")
+HEAD_PRIVATE_COMMANDS = ("start", "open", "show", "agenda", "visit", "visits", "desk", "my",
+                         "cancel", "help")
 COORDINATOR_PRIVATE_COMMANDS = ("start", "open", "show", "agenda", "stats", "export", "visits",
-                                "roster", "qr", "my", "cancel", "help")
+                                "roster", "qr", "desk", "my", "cancel", "help")
 GROUP_COMMANDS = ("report", "open", "show", "category", "place", "priority", "merge", "assign",
                   "refer", "reject", "close", "reopen", "agenda", "visit", "visits", "help")
 COORDINATOR_GROUP_COMMANDS = (*GROUP_COMMANDS[:-1], "decide", "bind", "roster", "sethead", "qr",
