@@ -1,4 +1,4 @@
-"""The command line: ``fiveheads run|demo|backup|check-config|qr|meetings|stats|export``
+"""The command line: ``fiveheads run|demo|backup|check-config|qr|meetings|stats|export|bench``
 (also ``python -m bot``)."""
 
 from __future__ import annotations
@@ -193,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = sub.add_parser("check-config", help="validate a config file; exit 0 or 1")
     check.add_argument("file")
     sub.add_parser("demo", help="a scripted morning against the built-in emulator, offline")
+    bench = sub.add_parser("bench", help="measure intake, photos, scale and pacing, each "
+                           "beside a reference (issue #11); offline, takes minutes")
+    bench.add_argument("--only", choices=("intake", "photos", "scale", "pacing"),
+                       help="run one benchmark")
+    bench.add_argument("--quick", action="store_true",
+                       help="a tenth of every size: about a minute")
     backup = sub.add_parser("backup", help="consistent copy of the live database")
     backup.add_argument("file", help="where to write the copy")
     backup.add_argument("--config", required=True)
@@ -255,6 +261,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             Path(args.file).write_bytes(data)
             print(f"{kind} written to {args.file}")
             return 0
+        if args.command == "bench":
+            from bot.bench import PARTS, run_bench
+
+            return asyncio.run(run_bench([args.only] if args.only else PARTS, quick=args.quick))
         from bot.demo import run_demo
 
         return asyncio.run(run_demo())

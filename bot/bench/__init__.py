@@ -1,0 +1,89 @@
+"""``fiveheads bench``: how fast fiveheads is on this machine, each figure printed beside a
+reference measured in the same run, with the ratio and the target of issue #11.
+
+1. ``intake``: text reports through the real Application and the emulator, beside a bare
+   python-telegram-bot bot; the storage path alone beside bare aiosqlite.
+2. ``photos``: reports with 12-megapixel JPEGs to a real bot process, beside Pillow alone.
+3. ``scale``: a generated district of 1,000 grids and a million issues: the commands'
+   p50/p99, start-up, database size, peak memory.
+4. ``pacing``: cards to many groups under Telegram's flood limits: no 429, the rate.
+
+An operator runs it to size a server; it is not part of the test suite (a smoke test runs
+each piece tiny). ``--quick`` takes a tenth of every size.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.bench.common import Section, Sizes
+
+PARTS = ("intake", "photos", "scale", "pacing")
+
+
+def machine() -> str:
+    """One line about where the figures were measured."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            total = int(info.readline().split()[1])
+            memory = f", {total / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    import sqlite3
+
+    return (f"{os.cpu_count()} cores ({model}){memory}, Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
+
+
+async def run_part(part: str, sizes: Sizes, workdir: Path, *, isolate: bool = True) -> Section:
+    """One benchmark; ``isolate`` runs the scale timings in a process of their own."""
+    from bot.bench import intake, pacing, photos, scale
+
+    if part == "intake":
+        return await intake.run(sizes, workdir)
+    if part == "photos":
+        return await photos.run(sizes, workdir)
+    if part == "scale":
+        return await scale.run(sizes, workdir, isolate=isolate)
+    if part == "pacing":
+        return await pacing.run(sizes, workdir)
+    raise ValueError(f"no benchmark {part!r}")
+
+
+async def run_bench(
+    parts: Sequence[str] = PARTS, *, quick: bool = False, sizes: Sizes | None = None,
+    isolate: bool = True, out: TextIO | None = None,
+) -> int:
+    """Run the benchmarks, print each section as it finishes; 0 when every check passed."""
+    stream = out or sys.stdout
+    # The bot's own warnings (a refused send) stay visible; its INFO chatter does not.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    sizes = sizes or (Sizes.quick() if quick else Sizes.full())
+    print(f"fiveheads bench{' --quick' if quick else ''}: {machine()}", file=stream)
+    failed = 0
+    for part in parts:
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix=f"fiveheads-bench-{part}-") as tmp:
+            section = await run_part(part, sizes, Path(tmp), isolate=isolate)
+        print(section.render(), file=stream)
+        print(f"  ({part} took {time.monotonic() - started:.0f} s)", file=stream, flush=True)
+        failed += sum(not c.ok for c in section.checks)
+    return 1 if failed else 0
