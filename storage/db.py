@@ -165,6 +165,13 @@ class Store:
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
+                if "within a transaction" in str(exc):
+                    # We hold the lock, so this transaction has no owner: a task cancelled
+                    # while its BEGIN waited in aiosqlite's queue (the statement still ran
+                    # after the task was gone). Undo it, or every later write would fail.
+                    log.warning("rolling back a transaction a cancelled task left open")
+                    await self.conn.execute("ROLLBACK")
+                    continue
                 waited = loop.time() - started
                 if not _is_locked(exc) or waited >= LOCK_PATIENCE:
                     raise

@@ -36,6 +36,17 @@ async def mark_processed(store: Store, update_id: int, now: str, error: str | No
         )
 
 
+async def mark_processed_many(
+    store: Store, outcomes: list[tuple[int, str | None]], now: str
+) -> None:
+    """Mark a batch of handled updates (update id, error or None) in one commit."""
+    async with store.transaction() as conn:
+        await conn.executemany(
+            "UPDATE inbox SET processed_at = ?, error = ? WHERE update_id = ?",
+            [(now, error, update_id) for update_id, error in outcomes],
+        )
+
+
 async def next_offset(store: Store) -> int | None:
     """Everything up to the newest stored update is safe to confirm."""
     row = await store.fetchone("SELECT MAX(update_id) FROM inbox")
