@@ -13,7 +13,13 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from bot.domain.draft import MAX_BYTES, MAX_FILES, MAX_RESIDENT_BYTES_PER_DAY, Draft
+from bot.domain.draft import (
+    MAX_BYTES,
+    MAX_FILES,
+    MAX_RESIDENT_BYTES_PER_DAY,
+    Draft,
+    DraftFile,
+)
 from bot.domain.model import Category, Place
 from bot.i18n import t
 from bot.views.card import button
@@ -75,6 +81,14 @@ def media_refusal(lang: str, key: str) -> str:
              day_mb=MAX_RESIDENT_BYTES_PER_DAY // 1_000_000)
 
 
+def _attached(lang: str, files: list[DraftFile]) -> str:
+    """The photos and voice messages a report carries, as the card counts them (a kind
+    with none is not mentioned; with neither, no line at all)."""
+    counts = [(kind, sum(f.kind == kind for f in files)) for kind in ("photo", "voice")]
+    shown = [t(lang, f"card.{kind}s", count=n) for kind, n in counts if n]
+    return "\n📎 " + " · ".join(shown) if shown else ""
+
+
 def confirmation(
     lang: str, grid_name: str, category: Category, draft: Draft
 ) -> tuple[str, dict[str, Any]]:
@@ -84,9 +98,7 @@ def confirmation(
     text = t(
         lang, "resident.confirm", grid=html.escape(grid_name),
         place=place_label(lang, draft.place), category=category.label(lang),
-        text=html.escape(draft.text[:QUOTE]) or "—",
-        photos=sum(f.kind == "photo" for f in files),
-        voices=sum(f.kind == "voice" for f in files),
+        text=html.escape(draft.text[:QUOTE]) or "—", attached=_attached(lang, files),
     )
     return text, {"inline_keyboard": [
         [button(t(lang, "button.submit"), "rpt:ok")],

@@ -98,7 +98,7 @@ def test_the_confirmation_of_a_photo_alone_in_english() -> None:
     draft.add_file(_file("photo"))
     text, keyboard = confirmation("en", "Pine 1", DEFAULT_CATEGORIES[1], draft)
     assert text == ("Please confirm:\n📍 Pine 1 · place not given\n🏷 Bad parking\n📝 —\n"
-                    "📎 photos 1 · voice 0")
+                    "📎 photos 1")
     assert [b["text"] for row in keyboard["inline_keyboard"] for b in row] == [
         "✅ Submit", "✏️ Change category", "❌ Cancel"]
 
@@ -107,4 +107,5 @@ def test_the_confirmation_quotes_only_the_start() -> None:
     draft = Draft({})
     draft.add_text("a" * 600)
     text, _ = confirmation("en", "g", DEFAULT_CATEGORIES[0], draft)
-    assert "📝 " + "a" * 500 + "\n" in text and "a" * 501 not in text
+    assert text.endswith("📝 " + "a" * 500) and "a" * 501 not in text
+    assert "📎" not in text  # nothing attached: no line for it
