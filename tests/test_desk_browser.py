@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -131,8 +132,9 @@ async def test_the_desk_in_a_browser(desk: Bot, browser: Browser) -> None:
     assert await rows(page) == {clutter, loose}
     await context.close()
 
-    # The same initData again (a replay), a forged one: refused.
-    for init in (signed, init_data(COORDINATOR, now + 5)[:-4] + "0000"):
+    # The same initData again (a replay), a forged one, an expired one: refused.
+    expired = init_data(COORDINATOR, now - 601)  # older than initdata_max_age
+    for init in (signed, init_data(COORDINATOR, now + 5)[:-4] + "0000", expired):
         context = await telegram_context(browser, init)
         page = await context.new_page()
         await page.goto(base(desk) + "/")
@@ -156,6 +158,17 @@ async def test_the_desk_in_a_browser(desk: Bot, browser: Browser) -> None:
     context = await telegram_context(browser, None)
     page = await context.new_page()
     await page.goto(base(desk) + found.group(1))  # used already
+    assert "登录无效" in await page.inner_text("main")
+    await context.close()
+    # A link left unused past its few minutes: refused too.
+    desk.emu.send_text(GRID_HEAD, GRID_HEAD, "/desk")
+    await desk.settled()
+    late = re.search(re.escape(PUBLIC_URL) + r"(/login/\S+)", desk.replies(GRID_HEAD)[-1])
+    assert late and late.group(1) != found.group(1)
+    desk.clock.advance(timedelta(minutes=11))
+    context = await telegram_context(browser, None)
+    page = await context.new_page()
+    await page.goto(base(desk) + late.group(1))
     assert "登录无效" in await page.inner_text("main")
     await context.close()
     print(f"\nscreenshots: {table} and {ARTIFACTS / 'building-map.png'}")
