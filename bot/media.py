@@ -114,7 +114,7 @@ def reencode_image(
     except _DECODE_ERRORS as exc:
         raise MediaRejected("media.not_image", f"{type(exc).__name__}: {exc}") from None
     out = io.BytesIO()
-    clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    clean.save(out, "JPEG", quality=JPEG_QUALITY)
     encoded = out.getvalue()
     return StoredImage(
         data=encoded,

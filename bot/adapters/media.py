@@ -43,6 +43,9 @@ QUICK_RETRY_AFTER = 5.0  # a RetryAfter up to this long is waited out at once
 Rejected = Callable[[MediaRow, str], Awaitable[None]]
 # Told once when files stop being storable under media_dir: (media row, the OS's reason).
 StoreTrouble = Callable[[MediaRow, str], Awaitable[None]]
+# Photos fetched and re-encoded at once: one per core of a small server (issue #11's bench:
+# one at a time left the second core idle while Pillow worked).
+FETCH_AT_ONCE = 2
 
 
 class TryLater(Exception):
@@ -148,9 +151,16 @@ class MediaFetcher:
             self._wake.clear()
             try:
                 rows = await issues.pending_media(self.store, iso(self.clock.now()))
-                for row in rows:
+                for start in range(0, len(rows), FETCH_AT_ONCE):
                     self.idle.clear()
-                    await self.fetch(row)
+                    # Each waits for the download, then re-encodes in a thread of its own.
+                    done = await asyncio.gather(
+                        *(self.fetch(row) for row in rows[start:start + FETCH_AT_ONCE]),
+                        return_exceptions=True,
+                    )
+                    for failure in done:
+                        if isinstance(failure, BaseException):
+                            raise failure
             except Exception:  # noqa: BLE001 - a full disk or an odd answer: try again later
                 log.exception("fetching media failed; retrying")
                 await asyncio.sleep(5.0)
