@@ -14,6 +14,7 @@ each piece tiny). ``--quick`` takes a tenth of every size.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import platform
@@ -32,21 +33,14 @@ PARTS = ("intake", "photos", "scale", "pacing")
 def machine() -> str:
     """One line about where the figures were measured."""
     model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    # Where /proc is missing or unreadable the heading just says less about the machine.
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as info:
+        model = next((line.split(":", 1)[1].strip() for line in info
+                      if line.startswith("model name")), model)
     memory = ""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as info:
-            total = int(info.readline().split()[1])
-            memory = f", {total / 1024 / 1024:.0f} GB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
+    with contextlib.suppress(OSError, ValueError, IndexError), \
+            open("/proc/meminfo", encoding="ascii") as info:
+        memory = f", {int(info.readline().split()[1]) / 1024 / 1024:.0f} GB RAM"
     import sqlite3
 
     return (f"{os.cpu_count()} cores ({model}){memory}, Python {platform.python_version()}, "

@@ -3,6 +3,7 @@ the configuration of a bot with many grids pointed at the emulator."""
 
 from __future__ import annotations
 
+import contextlib
 import resource
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -161,13 +162,11 @@ def peak_rss_mb(pid: int | str = "self") -> float:
     """A process's peak resident memory so far, in MB: Linux's VmHWM, which starts afresh
     with the process's own program (``ru_maxrss`` keeps the peak of the process it was
     forked from); ``ru_maxrss`` of this process where there is no /proc."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    # No /proc (or the process is gone): fall back to this process's own peak below.
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
