@@ -4,6 +4,7 @@ themselves are the operator's to read (README, Performance)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.bench import run_bench, run_part
-from bot.bench.common import Section, Sizes
+from bot.bench.common import Section, Sizes, Stuck, within
 from bot.cli import main
 
 TINY = replace(
@@ -80,3 +81,21 @@ async def test_run_bench_prints_the_machine_and_sections(tmp_path: Path) -> None
     printed = out.getvalue()
     assert printed.startswith("fiveheads bench: ") and "cores" in printed
     assert "== 4. pacing" in printed
+
+
+async def test_a_stuck_run_is_cut_off_and_says_where_its_tasks_wait() -> None:
+    never = asyncio.Event()
+
+    async def waiter() -> None:
+        await never.wait()
+
+    helper = asyncio.create_task(waiter(), name="outbox-like")
+    try:
+        with pytest.raises(Stuck) as caught:
+            async with within(0.2, "the demo benchmark"):
+                await never.wait()
+    finally:
+        helper.cancel()
+    text = str(caught.value)
+    assert text.startswith("the demo benchmark did not finish in 0 s")
+    assert "outbox-like:" in text and "waiter" in text

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.bench.common import Section, Sizes
+from bot.bench.common import Section, Sizes, within
 
 PARTS = ("intake", "photos", "scale", "pacing")
 
@@ -47,19 +47,37 @@ def machine() -> str:
             f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
 
 
-async def run_part(part: str, sizes: Sizes, workdir: Path, *, isolate: bool = True) -> Section:
-    """One benchmark; ``isolate`` runs the scale timings in a process of their own."""
-    from bot.bench import intake, pacing, photos, scale
+def bound(part: str, sizes: Sizes) -> float:
+    """Seconds after which a benchmark is stuck rather than slow: many times what a slow
+    machine needs, so only a hang meets it."""
+    from bot.bench.pacing import allowed_seconds
 
     if part == "intake":
-        return await intake.run(sizes, workdir)
+        return 120 + sizes.intake_reports / 10
     if part == "photos":
-        return await photos.run(sizes, workdir)
+        return 120 + sizes.photos * 3
     if part == "scale":
-        return await scale.run(sizes, workdir, isolate=isolate)
-    if part == "pacing":
-        return await pacing.run(sizes, workdir)
-    raise ValueError(f"no benchmark {part!r}")
+        return 600 + sizes.scale_issues / 200
+    groups = max(sizes.pacing_groups, 1)
+    counts = [sizes.pacing_cards // groups + 1] * groups + [sizes.pacing_burst]
+    return 120 + 4 * allowed_seconds(counts, sizes)
+
+
+async def run_part(part: str, sizes: Sizes, workdir: Path, *, isolate: bool = True) -> Section:
+    """One benchmark, bounded in time; ``isolate`` runs the scale timings in a process of
+    their own."""
+    from bot.bench import intake, pacing, photos, scale
+
+    runs = {
+        "intake": lambda: intake.run(sizes, workdir),
+        "photos": lambda: photos.run(sizes, workdir),
+        "scale": lambda: scale.run(sizes, workdir, isolate=isolate),
+        "pacing": lambda: pacing.run(sizes, workdir),
+    }
+    if part not in runs:
+        raise ValueError(f"no benchmark {part!r}")
+    async with within(bound(part, sizes), f"the {part} benchmark"):
+        return await runs[part]()
 
 
 async def run_bench(

@@ -3,9 +3,10 @@ the configuration of a bot with many grids pointed at the emulator."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import resource
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -147,6 +148,48 @@ def _num(value: float) -> str:
     if value >= 10:
         return f"{value:.1f}"
     return f"{value:.2f}"
+
+
+class Stuck(RuntimeError):
+    """A benchmark that did not finish within its bound: stuck, not slow."""
+
+
+def tasks_report() -> str:
+    """Every asyncio task of this loop with where it waits: what a stuck run needs to show
+    (the fault handler's thread dump only shows the event loop waiting in select)."""
+    lines = []
+    for task in sorted(asyncio.all_tasks(), key=lambda t: t.get_name()):
+        frames = task.get_stack(limit=6)
+        where = " <- ".join(f"{Path(f.f_code.co_filename).name}:{f.f_lineno} {f.f_code.co_name}"
+                            for f in reversed(frames)) or "(not started)"
+        lines.append(f"  {task.get_name()}: {where}")
+    return "\n".join(lines)
+
+
+@contextlib.asynccontextmanager
+async def within(seconds: float, what: str) -> AsyncIterator[None]:
+    """Bound a benchmark's run: past ``seconds`` it is cancelled and reported as stuck with
+    every task's stack as it was at that moment, instead of waiting for a CI limit in
+    silence."""
+    task = asyncio.current_task()
+    assert task is not None
+    snapshot: list[str] = []
+
+    def expire() -> None:
+        snapshot.append(tasks_report())
+        task.cancel()
+
+    handle = asyncio.get_running_loop().call_later(seconds, expire)
+    try:
+        yield
+    except asyncio.CancelledError:
+        if not snapshot:
+            raise
+        task.uncancel()
+        raise Stuck(f"{what} did not finish in {seconds:.0f} s; its tasks then:\n"
+                    f"{snapshot[0]}") from None
+    finally:
+        handle.cancel()
 
 
 def percentile(samples: Sequence[float], p: float) -> float:

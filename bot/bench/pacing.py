@@ -19,7 +19,10 @@ from bot.clock import SystemClock
 from bot.config import load_config
 from bot.emulator import BotApiEmulator, FloodLimits
 
-WAIT = 900.0  # seconds: far beyond what the limits need for the full sizes
+# How long past what the limits allow the cards may take before the missing ones count as
+# lost (a failed check that says where they are), in seconds and as a multiple.
+GRACE, SLACK = 30.0, 2.0
+STOP = 60.0  # seconds: a bot that takes longer to stop is stuck
 
 
 def allowed_seconds(counts: list[int], sizes: Sizes) -> float:
@@ -29,6 +32,18 @@ def allowed_seconds(counts: list[int], sizes: Sizes) -> float:
     group_rate = sizes.group_max / sizes.group_period
     per_group = max((max(c - sizes.group_max, 0) / group_rate for c in counts), default=0.0)
     return max(overall, per_group)
+
+
+async def _outbox_states(runner: Runner) -> str:
+    """How many issues were stored and where the outbox's rows stand, by status and last
+    error: what a missing card needs to be found."""
+    store = runner.services.store
+    issues = await store.fetchone("SELECT COUNT(*) FROM issues")
+    rows = await store.fetchall(
+        "SELECT status, COALESCE(last_error, '-'), COUNT(*) FROM outbox GROUP BY 1, 2"
+    )
+    states = ", ".join(f"{r[0]} ({r[1]}): {r[2]}" for r in rows) or "empty"
+    return f"{issues[0] if issues else 0} issues stored; {states}"
 
 
 def _cards(emu: BotApiEmulator, chats: set[int]) -> list[float]:
@@ -73,21 +88,22 @@ async def run(sizes: Sizes, workdir: Path | None = None) -> Section:
                 for i in range(burst):
                     emu.send_text(group_id(burst_grid), head_id(burst_grid, REPORTER_SEAT),
                                   f"{report_text(i)} (burst {i})")
-                deadline = time.monotonic() + WAIT
+                counts = [cards // groups + (1 if g < cards % groups else 0)
+                          for g in range(groups)] + [burst]
+                deadline = time.monotonic() + GRACE + SLACK * allowed_seconds(counts, sizes)
                 while len(_cards(emu, main_chats | burst_chat)) < cards + burst:
                     if time.monotonic() > deadline:
                         break
                     await asyncio.sleep(0.1)
                 refused = emu.flood_violations - before
+                outbox = await _outbox_states(runner)
             finally:
-                await runner.stop()
+                await asyncio.wait_for(runner.stop(), STOP)
             start = min(emu.served.values())
             main_at = _cards(emu, main_chats)
             burst_at = _cards(emu, burst_chat)
     delivered = len(main_at) + len(burst_at)
     last = max(main_at + burst_at)
-    counts = [cards // groups + (1 if g < cards % groups else 0) for g in range(groups)]
-    counts.append(burst)
     allowed = (cards + burst) / max(allowed_seconds(counts, sizes), 1e-9)
     achieved = delivered / max(last - start, 1e-9)
     section.figures.append(Figure(
@@ -102,7 +118,8 @@ async def run(sizes: Sizes, workdir: Path | None = None) -> Section:
     section.checks += [
         Check("no 429 from the emulator's flood control", refused == 0, f"{refused} refused"),
         Check("every card delivered", delivered == cards + burst,
-              f"{delivered:,} of {cards + burst:,}"),
+              f"{delivered:,} of {cards + burst:,}"
+              + ("" if delivered == cards + burst else f"; the outbox: {outbox}")),
         Check("the burst is spread, not dropped",
               len(burst_at) == burst and spread >= 0.8 * needed,
               f"{len(burst_at)} of {burst} over {spread:.1f} s"),

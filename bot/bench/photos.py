@@ -129,9 +129,19 @@ def _read_all(paths: list[str]) -> list[bytes]:
     return [Path(p).read_bytes() for p in paths]
 
 
-def _wait4(pid: int) -> tuple[int, float]:
-    _, status, usage = os.wait4(pid, 0)
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
+def _wait4(pid: int, patience: float = 30.0) -> tuple[int, float]:
+    """The stopped bot's exit code and peak RSS; one that ignores SIGTERM for ``patience``
+    seconds is killed, so the benchmark never waits on it for ever."""
+    deadline = time.monotonic() + patience
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            _, status, usage = os.wait4(pid, 0)
+            return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
+        time.sleep(0.05)
 
 
 async def fiveheads(
