@@ -20,7 +20,7 @@ from bot.adapters.media import MediaFetcher
 from bot.adapters.outbox import IDLE_POLL as OUTBOX_IDLE_POLL
 from bot.adapters.outbox import OutboxSender
 from bot.adapters.persistence import SqlitePersistence
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock, iso
 from bot.config import Config
 from bot.logmask import protect
 from bot.services.hub import Services
@@ -206,4 +206,12 @@ class Runner:
             if quiet >= 3:
                 return
             await asyncio.sleep(0.05)
-        raise TimeoutError("the bot did not settle")
+        left = await store.fetchall(
+            "SELECT id, kind, method, chat_id, attempts, next_attempt_at, last_error"
+            " FROM outbox WHERE status = 'pending' ORDER BY id LIMIT 5"
+        )
+        raise TimeoutError(
+            f"the bot did not settle: {await inbox.count_pending(store)} updates and "
+            f"{await outbox.count_pending(store)} messages pending, the first "
+            f"{[tuple(r) for r in left]}; now {iso(self.services.clock.now())}"
+        )

@@ -9,6 +9,11 @@ beyond that :meth:`Store.transaction` keeps trying to begin for up to ``LOCK_PAT
 seconds, with one WARNING line, rather than fail every write of that moment (an update
 handled then was retried three times and then recorded as failed; the outbox loop stopped).
 
+Many small units of work can share one commit (:meth:`Store.batch`, the updates of one
+getUpdates batch): each ``transaction()`` inside it becomes a savepoint, so one that fails is
+undone alone, and the batch commits once. A commit is an fsync and a round trip through
+aiosqlite's thread; one per update cost most of intake's time.
+
 A repository that leaves work for a background loop (a message to send, a file to fetch)
 says so with :meth:`Store.notify` inside the transaction; the loop's wake-up runs after the
 commit, so no caller has to remember to wake it, and it never wakes to a row not yet visible.
@@ -17,11 +22,14 @@ commit, so no caller has to remember to wake it, and it never wakes to a row not
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -31,11 +39,30 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 Row = sqlite3.Row
-# What a committed transaction can leave for a background loop: outbox rows, media to fetch.
-Topic = Literal["outbox", "media"]
+# What a committed transaction can leave for a background loop (outbox rows, media to
+# fetch), or change under a cache (the roster: grids and heads; PTB's persisted state).
+Topic = Literal["outbox", "media", "roster", "ptb_state"]
 BUSY_TIMEOUT_MS = 5000  # SQLite's own wait for a lock, per statement
 # How long a write waits in all for another connection's lock before it fails (seconds).
 LOCK_PATIENCE = 120.0
+
+
+@dataclass
+class _Batch:
+    """An open :meth:`Store.batch`. Work joins it from the task that opened it and from
+    tasks that task started meanwhile (they inherit the context variable below: PTB writes
+    persistence through ``asyncio.gather``); ``units`` keeps their savepoints from
+    interleaving on the one connection."""
+
+    store: Store
+    units: asyncio.Lock = field(default_factory=asyncio.Lock)
+    open: bool = True
+
+
+# The batch open in the running task's context, if any; a task that outlives the batch
+# finds it closed and takes the store's lock like anyone else.
+_BATCH: ContextVar[_Batch | None] = ContextVar("fiveheads_store_batch", default=None)
+_SAVEPOINTS = itertools.count(1)
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -61,6 +88,9 @@ class Store:
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._subscribers: dict[Topic, list[Callable[[], None]]] = {}
+        # Called at once when a topic is notified, and after every rollback: caches of what
+        # the database holds, which must never outlive a change or keep one undone.
+        self._forgetters: dict[Topic, list[Callable[[], None]]] = {}
         # Topics notified in the open transaction; None outside one.
         self._notified: set[Topic] | None = None
         # Whether a write is waiting for another connection's lock (logged once).
@@ -78,10 +108,25 @@ class Store:
 
     def notify(self, topic: Topic) -> None:
         """Inside a transaction: once it commits, ``topic``'s subscribers are called; a
-        rollback calls nobody. Outside a transaction there is nothing to wait for: a bug."""
+        rollback calls nobody. Outside a transaction there is nothing to wait for: a bug.
+        Caches of the topic (:meth:`cache_of`) forget what they hold at once."""
         if self._notified is None:
             raise RuntimeError(f"notify({topic!r}) outside a transaction")
         self._notified.add(topic)
+        self._forget(topic)
+
+    def cache_of(self, topic: Topic, forget: Callable[[], None]) -> None:
+        """``forget`` empties a cache of ``topic``'s rows: called when a transaction notifies
+        the topic (so later reads, even in the same transaction, see the change) and after
+        any rollback (so nothing read from an undone change stays)."""
+        self._forgetters.setdefault(topic, []).append(forget)
+
+    def _forget(self, topic: Topic | None = None) -> None:
+        """Empty the caches of ``topic``, or of every topic (after a rollback)."""
+        for key, callbacks in self._forgetters.items():
+            if topic is None or key == topic:
+                for callback in callbacks:
+                    callback()
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -134,10 +179,23 @@ class Store:
                     raise
                 await self.conn.execute("COMMIT")
 
+    def _batch(self) -> _Batch | None:
+        """This store's batch, open in the running task's context (its lock is held)."""
+        batch = _BATCH.get()
+        return batch if batch is not None and batch.open and batch.store is self else None
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction; commits on success, rolls back on any exception. After a
-        commit, the subscribers of what it notified are called (see :meth:`notify`)."""
+        commit, the subscribers of what it notified are called (see :meth:`notify`).
+
+        Inside a :meth:`batch` it is a savepoint of the batch instead: undone
+        alone on an exception, committed with the batch."""
+        batch = self._batch()
+        if batch is not None:
+            async with batch.units, self._savepoint() as conn:
+                yield conn
+            return
         async with self._lock:
             await self._begin()
             self._notified = set()
@@ -149,10 +207,60 @@ class Store:
                 # connection inside a transaction.
                 if self.conn.in_transaction:
                     await self.conn.execute("ROLLBACK")
+                self._forget()
                 raise
             finally:
                 notified, self._notified = self._notified, None
-        for topic in notified:
+        self._announce(notified)
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """One transaction for many units of work: every :meth:`transaction` inside it is a
+        savepoint, and it all commits (or, on an
+        exception escaping the batch, rolls back) at once. The lock is held throughout, so
+        a batch should be short; other tasks' writes wait for it."""
+        if self._batch() is not None:
+            yield
+            return
+        async with self._lock:
+            await self._begin()
+            self._notified = set()
+            batch = _Batch(self)
+            token = _BATCH.set(batch)
+            try:
+                yield
+                await self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    await self.conn.execute("ROLLBACK")
+                self._forget()
+                raise
+            finally:
+                batch.open = False
+                _BATCH.reset(token)
+                notified, self._notified = self._notified, None
+        self._announce(notified)
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[aiosqlite.Connection]:
+        name = f"unit_{next(_SAVEPOINTS)}"
+        conn = self.conn
+        await conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            # A failed statement may have ended the whole transaction (SQLite does so on
+            # a full disk); then there is no savepoint left to go back to, and the batch's
+            # own COMMIT fails, which hands every update of the batch to the next try.
+            if conn.in_transaction:
+                await conn.execute(f"ROLLBACK TO {name}")
+                await conn.execute(f"RELEASE {name}")
+            self._forget()
+            raise
+        await conn.execute(f"RELEASE {name}")
+
+    def _announce(self, notified: set[Topic] | None) -> None:
+        for topic in notified or ():
             for callback in self._subscribers.get(topic, ()):
                 callback()
 
@@ -186,14 +294,26 @@ class Store:
                 self._waiting = False
             return
 
+    async def write(self, sql: str, params: Iterable[Any] = ()) -> None:
+        """One statement as a transaction of its own. Inside a batch it needs no savepoint:
+        SQLite undoes a failed statement by itself, and that saves two round trips."""
+        if self._batch() is not None:
+            await self.conn.execute(sql, tuple(params))
+            return
+        async with self.transaction() as conn:
+            await conn.execute(sql, tuple(params))
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        async with self._lock, self.conn.execute(sql, tuple(params)) as cur:
-            row: Row | None = await cur.fetchone()
-            return row
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        async with self._lock, self.conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        """One round trip to aiosqlite's thread (a cursor costs three). Inside a batch the
+        lock is already held."""
+        if self._batch() is not None:
+            return list(await self.conn.execute_fetchall(sql, tuple(params)))
+        async with self._lock:
+            return list(await self.conn.execute_fetchall(sql, tuple(params)))
 
     async def backup(self, target: str | Path) -> None:
         """A consistent copy of the live database (SQLite online backup)."""
@@ -204,6 +324,18 @@ class Store:
                 await self.conn.backup(dest)
             finally:
                 await dest.close()
+
+
+async def one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> Row | None:
+    """The first row of a query inside a transaction: one round trip to aiosqlite's thread,
+    where a cursor (execute, fetchone, close) costs three."""
+    rows = await conn.execute_fetchall(sql, tuple(params))
+    return next(iter(rows), None)
+
+
+async def every(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+    """All rows of a query inside a transaction, in one round trip."""
+    return list(await conn.execute_fetchall(sql, tuple(params)))
 
 
 def _is_locked(exc: sqlite3.OperationalError) -> bool:

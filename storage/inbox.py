@@ -29,22 +29,10 @@ async def pending(store: Store, limit: int = 100) -> list[tuple[int, dict[str, A
 
 
 async def mark_processed(store: Store, update_id: int, now: str, error: str | None) -> None:
-    async with store.transaction() as conn:
-        await conn.execute(
-            "UPDATE inbox SET processed_at = ?, error = ? WHERE update_id = ?",
-            (now, error, update_id),
-        )
-
-
-async def mark_processed_many(
-    store: Store, outcomes: list[tuple[int, str | None]], now: str
-) -> None:
-    """Mark a batch of handled updates (update id, error or None) in one commit."""
-    async with store.transaction() as conn:
-        await conn.executemany(
-            "UPDATE inbox SET processed_at = ?, error = ? WHERE update_id = ?",
-            [(now, error, update_id) for update_id, error in outcomes],
-        )
+    await store.write(
+        "UPDATE inbox SET processed_at = ?, error = ? WHERE update_id = ?",
+        (now, error, update_id),
+    )
 
 
 async def next_offset(store: Store) -> int | None:

@@ -14,12 +14,11 @@ async def load(store: Store, kind: str) -> dict[str, Any]:
 
 
 async def save(store: Store, kind: str, key: str, value: Any) -> None:
-    async with store.transaction() as conn:
-        if value is None:
-            await conn.execute("DELETE FROM ptb_state WHERE kind = ? AND key = ?", (kind, key))
-        else:
-            await conn.execute(
-                """INSERT INTO ptb_state (kind, key, value) VALUES (?, ?, ?)
-                   ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value""",
-                (kind, key, json.dumps(value, ensure_ascii=False)),
-            )
+    if value is None:
+        await store.write("DELETE FROM ptb_state WHERE kind = ? AND key = ?", (kind, key))
+    else:
+        await store.write(
+            """INSERT INTO ptb_state (kind, key, value) VALUES (?, ?, ?)
+               ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value""",
+            (kind, key, json.dumps(value, ensure_ascii=False)),
+        )

@@ -78,11 +78,17 @@ def fall_behind(emu: BotApiEmulator, chat_id: int) -> None:
 
 
 async def handled(bot: Bot) -> None:
-    """Every update handled; the outbox may still hold what a chat behind waits to send."""
+    """Every update handled, and the outbox holds only what a chat behind waits to send (an
+    update's messages are committed with it, so a chat learns it is behind only once the
+    sender has tried it)."""
 
     def done() -> bool:
         return bot.emu.pending_updates() == 0 and not bot.query(
             "SELECT 1 FROM inbox WHERE processed_at IS NULL"
+        ) and not bot.query(
+            """SELECT 1 FROM outbox o WHERE o.status = 'pending' AND NOT EXISTS (
+                   SELECT 1 FROM outbox w WHERE w.chat_id = o.chat_id
+                     AND w.status = 'pending' AND w.last_error = 'RetryAfter')"""
         )
 
     await bot.emu.wait_for(done, timeout=30)

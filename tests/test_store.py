@@ -46,3 +46,82 @@ async def _write(store: Store) -> None:
             "INSERT INTO meta (key, value) VALUES ('k', '1')"
             " ON CONFLICT (key) DO UPDATE SET value = value + 1"
         )
+
+
+async def _keys(store: Store) -> list[str]:
+    return [r["key"] for r in await store.fetchall("SELECT key FROM meta ORDER BY key")]
+
+
+async def _put(store: Store, key: str, *, fail: bool = False) -> None:
+    async with store.transaction() as conn:
+        await conn.execute("INSERT INTO meta (key, value) VALUES (?, '1')", (key,))
+        store.notify("outbox")
+        if fail:
+            raise RuntimeError("this unit fails")
+
+
+async def test_a_batch_commits_its_units_at_once_and_undoes_a_failed_one_alone(
+    tmp_path: Path,
+) -> None:
+    """The updates of one getUpdates batch share a commit: each unit is a savepoint, so one
+    that fails is undone alone; the loops hear of the work only once it is committed, and
+    a write from elsewhere waits for the batch instead of joining it."""
+    store = Store(tmp_path / "db.sqlite3")
+    await store.open()
+    woken: list[list[str]] = []
+    before = await _keys(store)
+    store.subscribe("outbox", lambda: woken.append([]))
+    go = asyncio.Event()
+    outsider = asyncio.create_task(_later(store, go))  # started outside the batch
+    try:
+        async with store.batch():
+            await _put(store, "a")
+            with pytest.raises(RuntimeError):
+                await _put(store, "b", fail=True)
+            # PTB writes persistence through asyncio.gather: tasks started inside the batch
+            # join it (they would otherwise wait for its lock for ever); a task started
+            # before it waits for its lock.
+            await asyncio.gather(_put(store, "c"), _put(store, "d"))
+            await store.write("INSERT INTO meta (key, value) VALUES ('e', '1')")
+            go.set()
+            await asyncio.sleep(0.05)
+            assert not outsider.done()  # it waits for the lock the batch holds
+            assert woken == []  # nothing is committed yet, so nobody is woken
+            assert await _keys(store) == sorted([*before, "a", "c", "d", "e"])
+        assert len(woken) == 1
+        await outsider
+        assert await _keys(store) == sorted([*before, "a", "c", "d", "e", "later"])
+        with pytest.raises(RuntimeError):
+            async with store.batch():
+                await _put(store, "x")
+                raise RuntimeError("the whole batch fails")
+        assert "x" not in await _keys(store)
+    finally:
+        await store.close()
+
+
+async def _later(store: Store, go: asyncio.Event) -> None:
+    await go.wait()
+    await _put(store, "later")
+
+
+async def test_a_cache_forgets_on_a_change_and_after_any_rollback(tmp_path: Path) -> None:
+    """What caches a topic's rows (the roster) forgets them the moment a transaction
+    notifies the topic, and after a rollback, so an undone change is never kept."""
+    store = Store(tmp_path / "db.sqlite3")
+    await store.open()
+    forgotten: list[str] = []
+    store.cache_of("roster", lambda: forgotten.append("roster"))
+    try:
+        async with store.transaction():
+            store.notify("roster")
+            assert forgotten == ["roster"]  # at once, inside the transaction
+        async with store.transaction():
+            store.notify("outbox")
+        assert forgotten == ["roster"]  # another topic leaves it alone
+        with pytest.raises(RuntimeError):
+            async with store.batch():
+                await _put(store, "y", fail=True)
+        assert forgotten == ["roster", "roster", "roster"]  # the unit's and the batch's undo
+    finally:
+        await store.close()

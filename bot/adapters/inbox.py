@@ -34,6 +34,9 @@ ATTEMPTS = 3  # tries of an update whose handler failed unexpectedly
 # How much longer than its long-poll timeout a getUpdates answer may take before the call
 # counts as timed out (and is made again with the same offset: nothing confirmed is lost).
 POLL_GRACE = 10.0  # seconds
+# How long one store batch of updates may run before it commits (seconds): the outbox and
+# the jobs wait for the lock meanwhile.
+BATCH_SECONDS = 0.25
 Unreadable = Callable[[int], Awaitable[None]]
 
 
@@ -53,9 +56,11 @@ def _raw_updates(result: object) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Handled:
-    """An update the handlers have seen: ``error`` is what failed (None: nothing)."""
+    """An update the handlers have seen: ``error`` is what failed (None: nothing), and
+    whether a handler failed in a way worth another try."""
 
     error: str | None
+    retry: bool = False
 
 class InboxFeeder:
     def __init__(
@@ -127,32 +132,41 @@ class InboxFeeder:
         return done
 
     async def process_batch(self, rows: list[tuple[int, dict[str, object]]]) -> None:
-        """Handle the updates in order, then mark them processed in one commit (a commit is
-        an fsync: one per update cost a third of intake). A crash before that commit hands
-        them to the handlers again, which is safe: every step is idempotent, as it already
-        had to be for a crash between handling an update and marking it."""
-        done: list[tuple[int, str | None]] = []
-        try:
-            for update_id, payload in rows:
-                handled = await self._handle(update_id, payload)
-                if handled is not None:
-                    done.append((update_id, handled.error))
-        finally:
-            if done:
-                await inbox.mark_processed_many(self.store, done, iso(self.clock.now()))
+        """Handle the updates in order, in as few commits as possible: updates share one
+        store batch (each handler's transaction a savepoint in it) with their marks as
+        processed, so a crash keeps an update's effects and its mark together or neither.
+        A batch commits after ``BATCH_SECONDS``, so other writers (the outbox noting what it
+        sent) wait only briefly; an update whose handler failed is tried again outside the
+        batch, once what came before it is committed, so its pauses hold up nobody."""
+        loop = asyncio.get_running_loop()
+        queue = list(rows)
+        while queue:
+            retry: tuple[int, Update] | None = None
+            async with self.store.batch():
+                started = loop.time()
+                while queue and loop.time() - started < BATCH_SECONDS:
+                    update_id, payload = queue.pop(0)
+                    update = await self._read(update_id, payload)
+                    if update is None:
+                        continue
+                    outcome = await self._try(update_id, update)
+                    if outcome.retry:
+                        retry = (update_id, update)
+                        break
+                    await inbox.mark_processed(self.store, update_id, iso(self.clock.now()),
+                                               outcome.error)
+            if retry is not None:
+                await self._try_again(*retry)
 
     async def process_one(self, update_id: int, payload: dict[str, object]) -> None:
         """Handle one update and mark it processed."""
         await self.process_batch([(update_id, payload)])
 
-    async def _handle(self, update_id: int, payload: dict[str, object]) -> Handled | None:
-        """Handle one update; one that failed unexpectedly (a busy or full disk) is tried
-        again a few times before it is recorded as failed. Every step is idempotent.
-
-        Answers what to record, or None for an update that could not be read (set aside
-        and marked at once)."""
+    async def _read(self, update_id: int, payload: dict[str, object]) -> Update | None:
+        """The update, or None when the library cannot read it: then it is set aside
+        (marked with its error) and the coordinators are told."""
         try:
-            update = Update.de_json(payload, self.app.bot)
+            return Update.de_json(payload, self.app.bot)
         except Exception as exc:  # noqa: BLE001 - whatever the library cannot read is set aside
             log.error("update %s cannot be read and is set aside: %s: %s",
                       update_id, type(exc).__name__, exc)
@@ -162,27 +176,34 @@ class InboxFeeder:
             )
             await self.on_unreadable(update_id)
             return None
-        error: str | None = None
+
+    async def _try(self, update_id: int, update: Update) -> Handled:
+        """One go at an update. Handler errors are caught by the Application and go to our
+        error handler, which notes the update in ``failed`` unless it was the user's
+        mistake: those are worth another try (a busy or full disk); every step is
+        idempotent."""
         failed = self.failed
-        for attempt in range(1, ATTEMPTS + 1):
+        failed.discard(update_id)
+        try:
+            await self.app.process_update(update)
+            # A conversation step is durable before its update counts as processed.
+            await self.app.update_persistence()
+        except Exception as exc:  # noqa: BLE001 - one update must not stop the others
+            log.exception("update %s could not be processed", update_id)
+            return Handled(f"{type(exc).__name__}: {exc}"[:500])
+        finally:
+            retry = update_id in failed
             failed.discard(update_id)
-            try:
-                # Handler errors are caught by the Application and go to our error handler,
-                # which notes the update in `failed` unless it was the user's mistake.
-                await self.app.process_update(update)
-                # A conversation step is durable before its update counts as processed.
-                await self.app.update_persistence()
-            except Exception as exc:  # noqa: BLE001 - one update must not stop the others
-                log.exception("update %s could not be processed", update_id)
-                error = f"{type(exc).__name__}: {exc}"[:500]
+        return Handled("a handler failed", retry=True) if retry else Handled(None)
+
+    async def _try_again(self, update_id: int, update: Update) -> None:
+        """The later tries of an update whose handler failed, then its mark."""
+        outcome = Handled("a handler failed", retry=True)
+        for attempt in range(2, ATTEMPTS + 1):
+            await asyncio.sleep(0.5 * (attempt - 1))
+            outcome = await self._try(update_id, update)
+            if not outcome.retry:
                 break
-            if update_id not in failed:
-                error = None
-                break
-            error = "a handler failed"
-            if attempt < ATTEMPTS:
-                await asyncio.sleep(0.5 * attempt)
         else:
             log.error("update %s failed %d times; recorded as failed", update_id, ATTEMPTS)
-        failed.discard(update_id)
-        return Handled(error)
+        await inbox.mark_processed(self.store, update_id, iso(self.clock.now()), outcome.error)

@@ -29,10 +29,20 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
             update_interval=5,
         )
         self.store = store
+        # Each user's data as stored (JSON text), known once loaded: PTB hands every
+        # user's data back after every update, and most updates change nothing. Forgotten
+        # after a rollback, when what is stored is no longer sure.
+        self._users: dict[int, str] | None = None
+        store.cache_of("ptb_state", self._forget_users)
+
+    def _forget_users(self) -> None:
+        self._users = None
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         await self.store.open()
-        return {int(k): v for k, v in (await ptb_state.load(self.store, "user")).items()}
+        users = {int(k): v for k, v in (await ptb_state.load(self.store, "user")).items()}
+        self._users = {k: _text(v) for k, v in users.items()}
+        return users
 
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
         return {}
@@ -54,7 +64,16 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
         await ptb_state.save(self.store, f"conversation:{name}", json.dumps(list(key)), new_state)
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        text = _text(data) if data else None
+        known = self._users
+        if known is not None and known.get(user_id) == text:
+            return
         await ptb_state.save(self.store, "user", str(user_id), data or None)
+        if self._users is not None:
+            if text is None:
+                self._users.pop(user_id, None)
+            else:
+                self._users[user_id] = text
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
         """Chat data is not kept."""
@@ -70,6 +89,8 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
 
     async def drop_user_data(self, user_id: int) -> None:
         await ptb_state.save(self.store, "user", str(user_id), None)
+        if self._users is not None:
+            self._users.pop(user_id, None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         """The database is only written by this process: nothing to refresh."""
@@ -82,3 +103,8 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
 
     async def flush(self) -> None:
         """Every update is committed as it is made."""
+
+
+def _text(value: Any) -> str:
+    """A value as ptb_state stores it, to tell whether it changed."""
+    return json.dumps(value, ensure_ascii=False)

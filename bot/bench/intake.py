@@ -112,15 +112,24 @@ async def fiveheads_run(sizes: Sizes, workdir: Path) -> tuple[Run, int, int]:
         )
         runner = Runner(build_application(config, clock=SystemClock()))
         committed: dict[tuple[int, int], float] = {}
+        reported: list[tuple[int, int]] = []
         original = runner.services.issues.report
 
         async def timed(r: Report, *, defer_card: bool = False) -> IntakeResult:
             result = await original(r, defer_card=defer_card)
-            committed.setdefault((r.chat_id, r.message_id), time.perf_counter())
+            reported.append((r.chat_id, r.message_id))
             return result
 
-        # The issue is committed when report() returns: note the moment per message.
+        def stamp() -> None:
+            now = time.perf_counter()
+            for key in reported:
+                committed.setdefault(key, now)
+            reported.clear()
+
+        # An issue is committed with the store batch it was reported in; each report leaves
+        # a card in the outbox, whose subscribers are called right after that commit.
         setattr(runner.services.issues, "report", timed)  # noqa: B010 - an instance's method
+        runner.services.store.subscribe("outbox", stamp)
         await runner.start()
         try:
             send_reports(emu, n, grids)
