@@ -279,17 +279,32 @@ def _score(normalized: str, category: Category) -> int:
     "楼道灯不亮" mentions the stairwell (楼道, clutter) but is about a light; weighing
     lets "楼道灯"/"灯不亮" outvote "楼道".
     """
-    keywords = sum(weight for k, weight in _keywords(category) if _contains(normalized, k))
+    anywhere, bounded, any_bounded = _keywords(category)
+    keywords = sum(weight for k, weight in anywhere if k in normalized)
+    if any_bounded is not None and any_bounded.search(normalized):
+        keywords += sum(weight for k, weight in bounded if _contains(normalized, k))
     cues = sum(w for key, cue, w in _CUES if key == category.key and cue.search(normalized))
     return keywords + cues
 
 
+Weighted = tuple[tuple[str, int], ...]
+
+
 @functools.cache
-def _keywords(category: Category) -> tuple[tuple[str, int], ...]:
+def _keywords(category: Category) -> tuple[Weighted, Weighted, re.Pattern[str] | None]:
     """The category's keywords normalized like report text, with their weights; computed
-    once per category."""
+    once per category. Split in two: words found anywhere (Chinese: a plain substring
+    test) and words that must start a Latin word (``_contains``), with one pattern that
+    finds whether any of the latter could be there at all: most reports are Chinese, and
+    testing each English word on its own was most of the time spent reading them."""
     words = dict.fromkeys(k for k in map(normalize, category.keywords) if k)
-    return tuple((word, _weight(word)) for word in words)
+    weighted = [(word, _weight(word)) for word in words]
+    bounded = tuple(w for w in weighted if w[0][:1].isascii() and w[0][:1].isalnum())
+    anywhere = tuple(w for w in weighted if w not in bounded)
+    if not bounded:
+        return anywhere, bounded, None
+    starts = "|".join(re.escape(word) for word, _ in bounded)
+    return anywhere, bounded, re.compile(f"(?<![a-z0-9])(?:{starts})")
 
 
 @dataclass(frozen=True)
@@ -309,6 +324,13 @@ def _fallback(categories: Sequence[Category]) -> Category:
 
 def _read(normalized: str, categories: Sequence[Category]) -> _Reading:
     """The category of text already passed through ``normalize``, and how it was found."""
+    return _read_cached(normalized, tuple(categories))
+
+
+# A report is read twice on its way in (the emergency hint, then the issue): remember the
+# last readings rather than score every category again.
+@functools.lru_cache(maxsize=256)
+def _read_cached(normalized: str, categories: tuple[Category, ...]) -> _Reading:
     if not categories:
         raise ValueError("no categories configured")
     hazards = read_hazards(normalized)

@@ -12,6 +12,7 @@ Pure: no I/O and no clock. Every instant is passed in, aware, and returned aware
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import chinese_calendar  # type: ignore[import-untyped]  # the package ships no type hints
@@ -53,8 +54,10 @@ def calendar_knows(day: date) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1024)
 def is_workday(day: date) -> bool:
-    """China's official working day, make-up workdays included; Mon–Fri for unknown years."""
+    """China's official working day, make-up workdays included; Mon–Fri for unknown years.
+    Remembered: every report's deadline asks about the same few days."""
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:

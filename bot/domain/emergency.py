@@ -21,6 +21,7 @@ text is read in linear time without raising.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -321,8 +322,10 @@ def _present(hazard: Hazard, text: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def read_hazards(normalized: str) -> tuple[Hazard, ...]:
-    """The hazards text already passed through ``normalize`` describes, most serious first."""
+    """The hazards text already passed through ``normalize`` describes, most serious first.
+    Remembered: the hint, the category and the priority of one report all ask."""
     if not _MAY_HAVE_SIGNS.search(normalized):
         return ()
     plain = _FALSE_ALARMS.sub(" ", normalized)

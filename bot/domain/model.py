@@ -7,6 +7,7 @@ values are what the database, the config file and callback data store.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -106,6 +107,7 @@ def normalize_forms(text: str) -> str:
     return _OTHER_SCRIPT_DIGIT.sub(lambda m: str(unicodedata.decimal(m[0])), folded)
 
 
+@functools.lru_cache(maxsize=512)
 def normalize(text: str) -> str:
     """``text`` as the reader sees it: ``normalize_forms`` (full-width, zero-width, dashes,
     digits of any script), case-folded (BUILDING = building), and every run of whitespace
@@ -113,6 +115,7 @@ def normalize(text: str) -> str:
 
     Here rather than in ``classify`` because both the category reader and the emergency
     reader (``emergency``, which ``classify`` consults) must see exactly the same text.
+    Remembered, as a report's text is read several times on its way in.
     """
     return " ".join(normalize_forms(text).casefold().split())
 
