@@ -1,4 +1,5 @@
-"""Grids and their group-chat bindings."""
+"""Grids and their group-chat bindings. Every write notifies "roster": the roster service
+keeps grids in memory (each report asks which grid its chat is)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ async def upsert_from_config(
     conn: aiosqlite.Connection, key: str, name: str, chat_id: int | None, now: str
 ) -> None:
     """Config is applied at start; a chat bound later by /bind is kept if config names none."""
+    Store.of(conn).notify("roster")
     if chat_id is not None:
         await conn.execute(
             "UPDATE grids SET chat_id = NULL WHERE chat_id = ? AND key <> ?", (chat_id, key)
@@ -41,6 +43,7 @@ async def upsert_from_config(
 
 async def bind(conn: aiosqlite.Connection, key: str, name: str, chat_id: int, now: str) -> None:
     """Bind a chat to a grid, creating the grid if it is new; a chat serves one grid."""
+    Store.of(conn).notify("roster")
     await conn.execute("UPDATE grids SET chat_id = NULL WHERE chat_id = ?", (chat_id,))
     await conn.execute(
         """INSERT INTO grids (key, name, chat_id, active, bound_at, source)
@@ -68,6 +71,7 @@ async def all_grids(store: Store) -> list[GridRow]:
 async def migrate_chat(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id: int) -> None:
     """A group upgraded to a supergroup keeps its grid, its cards and its pending messages
     (SPEC §8): every place that names the old chat id is moved to the new one."""
+    Store.of(conn).notify("roster")
     await conn.execute("UPDATE grids SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
     await conn.execute(
         "UPDATE issues SET card_chat_id = ? WHERE card_chat_id = ?", (new_chat_id, old_chat_id)
@@ -90,6 +94,7 @@ async def migrate_chat(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id
 
 
 async def deactivate_chat(conn: aiosqlite.Connection, chat_id: int) -> str | None:
+    Store.of(conn).notify("roster")
     async with conn.execute(
         "UPDATE grids SET active = 0 WHERE chat_id = ? AND active = 1 RETURNING key", (chat_id,)
     ) as cur:

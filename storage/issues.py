@@ -13,7 +13,7 @@ import aiosqlite
 from bot.domain.issue import Event, Issue
 from bot.domain.model import Kind, Place, Priority, ReporterKind, Role, Status
 from bot.domain.times import iso, parse_iso
-from storage.db import Row, Store
+from storage.db import Row, Store, one
 
 # The issues table's columns; rows become domain ``Issue`` values here, at the edge.
 _FIELDS = (
@@ -146,8 +146,7 @@ async def update_issue(conn: aiosqlite.Connection, issue_id: int, values: dict[s
 
 async def get_in(conn: aiosqlite.Connection, issue_id: int) -> Issue | None:
     """Read inside an open transaction (the store lock is already held)."""
-    async with conn.execute("SELECT * FROM issues WHERE id = ?", (issue_id,)) as cur:
-        row = await cur.fetchone()
+    row = await one(conn, "SELECT * FROM issues WHERE id = ?", (issue_id,))
     return issue_from_row(row) if row else None
 
 
@@ -159,20 +158,18 @@ async def get(store: Store, issue_id: int) -> Issue | None:
 async def by_message_in(
     conn: aiosqlite.Connection, chat_id: int, message_id: int
 ) -> int | None:
-    async with conn.execute(
-        "SELECT issue_id FROM issue_messages WHERE chat_id = ? AND message_id = ?",
+    row = await one(
+        conn, "SELECT issue_id FROM issue_messages WHERE chat_id = ? AND message_id = ?",
         (chat_id, message_id),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return int(row[0]) if row else None
 
 
 async def by_album_in(conn: aiosqlite.Connection, chat_id: int, media_group_id: str) -> int | None:
-    async with conn.execute(
-        "SELECT id FROM issues WHERE source_chat_id = ? AND media_group_id = ?",
+    row = await one(
+        conn, "SELECT id FROM issues WHERE source_chat_id = ? AND media_group_id = ?",
         (chat_id, media_group_id),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return int(row[0]) if row else None
 
 
@@ -261,11 +258,10 @@ async def record_in(
 
 async def has_update_in(conn: aiosqlite.Connection, issue_id: int, update_id: int) -> bool:
     """Whether this Telegram update already changed the issue (it is being replayed)."""
-    async with conn.execute(
-        "SELECT 1 FROM events WHERE issue_id = ? AND json_extract(data, '$.update') = ?",
+    return await one(
+        conn, "SELECT 1 FROM events WHERE issue_id = ? AND json_extract(data, '$.update') = ?",
         (issue_id, update_id),
-    ) as cur:
-        return await cur.fetchone() is not None
+    ) is not None
 
 
 async def events(store: Store, issue_id: int) -> list[EventRow]:

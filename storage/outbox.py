@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import Row, Store
+from storage.db import Row, Store, one
 
 URGENT = 0  # cards and pings of urgent issues
 NORMAL = 1  # other cards and pings, answers to a person's command
@@ -78,11 +78,10 @@ async def append_text_in(
 ) -> bool:
     """Add a line to the text of the row still open under ``merge_key``; False when there is
     none, it is not a text, or the longer text would not fit (the caller adds a new row)."""
-    async with conn.execute(
-        "SELECT id, method, payload FROM outbox WHERE merge_key = ? ORDER BY id DESC LIMIT 1",
+    row = await one(
+        conn, "SELECT id, method, payload FROM outbox WHERE merge_key = ? ORDER BY id DESC LIMIT 1",
         (merge_key,),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     if row is None or row["method"] != "sendMessage":
         return False
     payload = json.loads(row["payload"])
@@ -113,8 +112,7 @@ async def enqueue_card(conn: aiosqlite.Connection, issue_id: int, chat_id: int, 
 
 async def issue_class_in(conn: aiosqlite.Connection, issue_id: int) -> int:
     """The class of an issue's card and pings: urgent for an urgent issue."""
-    async with conn.execute("SELECT priority FROM issues WHERE id = ?", (issue_id,)) as cur:
-        row = await cur.fetchone()
+    row = await one(conn, "SELECT priority FROM issues WHERE id = ?", (issue_id,))
     return URGENT if row is not None and row["priority"] == "urgent" else NORMAL
 
 
@@ -223,7 +221,6 @@ async def issue_of_sent(store: Store, chat_id: int, message_id: int) -> int | No
 
 async def card_requested_in(conn: aiosqlite.Connection, issue_id: int) -> bool:
     """Whether the issue's card was ever asked for (inside an open transaction)."""
-    async with conn.execute(
-        "SELECT 1 FROM outbox WHERE issue_id = ? AND kind = 'card' LIMIT 1", (issue_id,)
-    ) as cur:
-        return await cur.fetchone() is not None
+    return await one(
+        conn, "SELECT 1 FROM outbox WHERE issue_id = ? AND kind = 'card' LIMIT 1", (issue_id,)
+    ) is not None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.db import Row, Store
+from storage.db import Row, Store, one
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ async def replace_config_roles(
     conn: aiosqlite.Connection, grid_key: str, roles: list[RoleRow]
 ) -> None:
     """The roster in the config file is authoritative for its own entries at every start."""
+    Store.of(conn).notify("roster")
     await conn.execute("DELETE FROM roles WHERE grid_key = ? AND source = 'config'", (grid_key,))
     await conn.executemany(
         """INSERT OR IGNORE INTO roles (user_id, role, grid_key, building, unit, name, source)
@@ -88,16 +89,14 @@ async def roles_of_user(store: Store, user_id: int) -> list[RoleRow]:
 
 async def person_in(conn: aiosqlite.Connection, user_id: int) -> Row | None:
     """A person's row, read inside an open transaction."""
-    async with conn.execute("SELECT * FROM persons WHERE user_id = ?", (user_id,)) as cur:
-        row: Row | None = await cur.fetchone()
+    row: Row | None = await one(conn, "SELECT * FROM persons WHERE user_id = ?", (user_id,))
     return row
 
 
 async def holds_role_in(
     conn: aiosqlite.Connection, grid_key: str, user_id: int, role: str
 ) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM roles WHERE grid_key = ? AND user_id = ? AND role = ?",
+    return await one(
+        conn, "SELECT 1 FROM roles WHERE grid_key = ? AND user_id = ? AND role = ?",
         (grid_key, user_id, role),
-    ) as cur:
-        return await cur.fetchone() is not None
+    ) is not None

@@ -60,6 +60,7 @@ async def fill_in(
 ) -> tuple[int, ...]:
     """Put ``user_id`` in the seat (None: leave it vacant) by command, log the change and
     mark the seat; the holders it had before are returned."""
+    Store.of(conn).notify("roster")
     previous = tuple(await holders_in(conn, seat))
     await conn.execute(
         "DELETE FROM roles WHERE grid_key = ? AND role = ? AND building = ? AND unit = ?",
@@ -88,6 +89,7 @@ async def release_in(
 ) -> None:
     """The file's entry for a seat changed since a command set it: the file takes the seat
     back (``user_id`` is its holder now, None for none), logged as the config's change."""
+    Store.of(conn).notify("roster")
     previous = tuple(await holders_in(conn, seat))
     await conn.execute(
         """DELETE FROM roles WHERE grid_key = ? AND role = ? AND building = ? AND unit = ?

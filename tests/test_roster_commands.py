@@ -190,3 +190,19 @@ async def test_a_command_wins_over_the_file_until_the_files_entry_changes(
     await bot.restart()
     await bot.settled()
     assert unit_seat(bot) == [(921, "config")]
+
+
+async def test_a_report_right_after_sethead_goes_to_the_new_head(bot: Bot) -> None:
+    """The roster is kept in memory (every report asks for it); an appointment and a
+    report that arrive together, handled in one store batch, must not meet the old
+    roster, nor must the next report after the batch."""
+    hello = await newcomer_says_hello(bot)
+    bot.emu.send_text(GROUP, BUILDING_HEAD, "#随手拍 3号楼2单元楼道堆满杂物")
+    await bot.settled()
+    bot.emu.send_text(GROUP, COORDINATOR, "/sethead unit 3-2", reply_to=hello)
+    bot.emu.send_text(GROUP, BUILDING_HEAD, "#随手拍 3号楼2单元楼道又堆满杂物了")
+    await bot.settled()
+    bot.emu.send_text(GROUP, BUILDING_HEAD, "#随手拍 3号楼2单元楼道堆满纸箱杂物")
+    await bot.settled()
+    assert [r["assignee_user_id"] for r in bot.query("SELECT * FROM issues ORDER BY id")] == [
+        UNIT_HEAD, NEWCOMER, NEWCOMER]

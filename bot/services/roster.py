@@ -40,6 +40,20 @@ class RosterService:
         self.clock = clock
         # What was last written per person, so an unchanged person costs no write.
         self._known: dict[int, tuple[str, str | None, str | None]] = {}
+        # Grids and heads as stored, read by every report and press: kept in memory until
+        # a transaction changes the roster (or one is rolled back), see Store.cache_of.
+        self._grid_of_chat: dict[int, GridRow | None] = {}
+        self._grid_of_key: dict[str, GridRow | None] = {}
+        self._heads: dict[str, tuple[Head, ...]] = {}
+        # Bumped by every forget: a read that was under way meanwhile is not kept.
+        self._generation = 0
+        store.cache_of("roster", self._forget)
+
+    def _forget(self) -> None:
+        self._generation += 1
+        self._grid_of_chat.clear()
+        self._grid_of_key.clear()
+        self._heads.clear()
 
     async def apply_config(self) -> None:
         """Grids and heads in the file are applied at every start (SPEC §7), except the
@@ -176,10 +190,22 @@ class RosterService:
             raise UserError("perm.not_head")
 
     async def grid_of_chat(self, chat_id: int) -> GridRow | None:
-        return await grids.by_chat(self.store, chat_id)
+        if chat_id in self._grid_of_chat:
+            return self._grid_of_chat[chat_id]
+        generation = self._generation
+        found = await grids.by_chat(self.store, chat_id)
+        if generation == self._generation:
+            self._grid_of_chat[chat_id] = found
+        return found
 
     async def grid(self, key: str) -> GridRow | None:
-        return await grids.by_key(self.store, key)
+        if key in self._grid_of_key:
+            return self._grid_of_key[key]
+        generation = self._generation
+        found = await grids.by_key(self.store, key)
+        if generation == self._generation:
+            self._grid_of_key[key] = found
+        return found
 
     async def grid_named_or_here(self, key: str | None, chat_id: int, usage: str) -> GridRow:
         """The grid a command names, or else the one this group is bound to; ``usage`` is
@@ -202,10 +228,16 @@ class RosterService:
         return await grids.known_places(self.store, grid_key)
 
     async def heads(self, grid_key: str) -> list[Head]:
-        return [
+        if grid_key in self._heads:
+            return list(self._heads[grid_key])
+        generation = self._generation
+        found = tuple(
             Head(r.user_id, Role(r.role), r.name, _place_of(r))
             for r in await people.roles_in_grid(self.store, grid_key)
-        ]
+        )
+        if generation == self._generation:
+            self._heads[grid_key] = found
+        return list(found)
 
     async def roles_in(self, grid_key: str, user_id: int) -> frozenset[Role]:
         return frozenset(h.role for h in await self.heads(grid_key) if h.user_id == user_id)
