@@ -7,6 +7,7 @@ hour: a send that relied on the poll would not arrive before each step's short d
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -127,3 +128,21 @@ async def test_subscribers_hear_a_commit_never_a_rollback(tmp_path: Path) -> Non
             store.notify("media")
     finally:
         await store.close()
+
+
+async def test_a_loop_woken_as_it_is_stopped_still_stops(slow_poll_bot: Bot) -> None:
+    """Python 3.11's asyncio.wait_for returns normally when the event it waits for is set
+    in the same turn as its task is cancelled: the loop then went round again and the bot
+    never stopped (a CI run waited out its limit in Runner.stop). Both loops are woken and
+    cancelled at once here, as a delivery finishing during a stop does."""
+    runner = slow_poll_bot.runner
+    assert runner is not None
+    await step(slow_poll_bot)
+    loops = {t.get_name(): t for t in asyncio.all_tasks() if t.get_name() in {"outbox", "media"}}
+    assert set(loops) == {"outbox", "media"}
+    for wake, name in ((runner.sender.wake, "outbox"), (runner.media.wake, "media")):
+        wake()
+        loops[name].cancel()
+    done, _ = await asyncio.wait(loops.values(), timeout=PROMPT)
+    assert set(done) == set(loops.values())
+    assert all(t.cancelled() for t in done)

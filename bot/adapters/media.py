@@ -174,8 +174,11 @@ class MediaFetcher:
                 wait = (parse_iso(due) - self.clock.now()).total_seconds()
                 timeout = max(0.05, min(timeout, wait))
             # Woken by new media, or the timeout brings the next retry due.
+            # asyncio.timeout, not wait_for: 3.11's wait_for can drop a cancellation that
+            # arrives with the wake-up, and stopping the bot then waited for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def fetch(self, row: MediaRow) -> None:
         try:

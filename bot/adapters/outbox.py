@@ -20,6 +20,7 @@ its loop logs it and tries again, and the row stays pending.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -146,10 +147,12 @@ class OutboxSender:
         if due is not None:
             wait = (parse_iso(due) - self.clock.now()).total_seconds()
             timeout = min(timeout, max(wait, 0.05))
-        try:
-            await asyncio.wait_for(self._wake.wait(), timeout)
-        except TimeoutError:
-            return
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for drops a cancellation that
+        # arrives as the wake-up does (a delivery finishing as the bot stops), and the loop
+        # then ran on for ever under a Runner.stop() waiting for it.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
 
     async def _deliver(self, row: OutboxRow) -> None:
         try:

@@ -98,7 +98,8 @@ async def run(sizes: Sizes, workdir: Path | None = None) -> Section:
                 refused = emu.flood_violations - before
                 outbox = await _outbox_states(runner)
             finally:
-                await asyncio.wait_for(runner.stop(), STOP)
+                async with asyncio.timeout(STOP):
+                    await runner.stop()
             start = min(emu.served.values())
             main_at = _cards(emu, main_chats)
             burst_at = _cards(emu, burst_chat)

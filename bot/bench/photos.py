@@ -162,7 +162,8 @@ async def fiveheads(
             _start_bot, workdir, write_config(workdir, emu.api_base_url, emu.file_base_url, grids)
         )
         try:
-            await asyncio.wait_for(polling.wait(), 60)
+            async with asyncio.timeout(60):
+                await polling.wait()
             for i, data in enumerate(await asyncio.to_thread(_read_all, paths)):
                 g = i % grids
                 emu.send_photo(group_id(g), head_id(g, REPORTER_SEAT), data,

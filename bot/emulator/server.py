@@ -152,8 +152,10 @@ class BotApiEmulator(Scripting, BotApiMethods):
                 break
             self._update_event.clear()
             # Woken by a new update, or the long poll's time is up: the loop checks which.
+            # asyncio.timeout: 3.11's wait_for can drop a cancellation that meets a wake-up.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._update_event.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await self._update_event.wait()
             if generation != self._poll_generation:
                 raise ApiError(
                     409,
