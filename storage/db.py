@@ -193,9 +193,15 @@ class Store:
         alone on an exception, committed with the batch."""
         batch = self._batch()
         if batch is not None:
-            async with batch.units, self._savepoint() as conn:
-                yield conn
-            return
+            await batch.units.acquire()
+            if batch.open:  # not closed while this unit waited its turn
+                try:
+                    async with self._savepoint() as conn:
+                        yield conn
+                finally:
+                    batch.units.release()
+                return
+            batch.units.release()
         async with self._lock:
             await self._begin()
             self._notified = set()
@@ -216,9 +222,9 @@ class Store:
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[None]:
         """One transaction for many units of work: every :meth:`transaction` inside it is a
-        savepoint, and it all commits (or, on an
-        exception escaping the batch, rolls back) at once. The lock is held throughout, so
-        a batch should be short; other tasks' writes wait for it."""
+        savepoint, and it all commits (or, on an exception escaping the batch, rolls back)
+        at once. The lock is held throughout, so a batch should be short; other tasks'
+        writes wait for it."""
         if self._batch() is not None:
             yield
             return
@@ -229,14 +235,18 @@ class Store:
             token = _BATCH.set(batch)
             try:
                 yield
-                await self.conn.execute("COMMIT")
+                # A task started inside the batch may still be in a unit: let it finish,
+                # and let no other begin once the batch is closed.
+                async with batch.units:
+                    batch.open = False
+                    await self.conn.execute("COMMIT")
             except BaseException:
+                batch.open = False
                 if self.conn.in_transaction:
                     await self.conn.execute("ROLLBACK")
                 self._forget()
                 raise
             finally:
-                batch.open = False
                 _BATCH.reset(token)
                 notified, self._notified = self._notified, None
         self._announce(notified)
@@ -297,9 +307,12 @@ class Store:
     async def write(self, sql: str, params: Iterable[Any] = ()) -> None:
         """One statement as a transaction of its own. Inside a batch it needs no savepoint:
         SQLite undoes a failed statement by itself, and that saves two round trips."""
-        if self._batch() is not None:
-            await self.conn.execute(sql, tuple(params))
-            return
+        batch = self._batch()
+        if batch is not None:
+            async with batch.units:
+                if batch.open:
+                    await self.conn.execute(sql, tuple(params))
+                    return
         async with self.transaction() as conn:
             await conn.execute(sql, tuple(params))
 
