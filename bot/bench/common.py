@@ -155,15 +155,27 @@ class Stuck(RuntimeError):
 
 
 def tasks_report() -> str:
-    """Every asyncio task of this loop with where it waits: what a stuck run needs to show
-    (the fault handler's thread dump only shows the event loop waiting in select)."""
+    """Every asyncio task of this loop with the chain of awaits it is suspended in: what a
+    stuck run needs to show (the fault handler's thread dump only shows the event loop
+    waiting in select, and a task's own stack only its outermost coroutine)."""
     lines = []
     for task in sorted(asyncio.all_tasks(), key=lambda t: t.get_name()):
-        frames = task.get_stack(limit=6)
-        where = " <- ".join(f"{Path(f.f_code.co_filename).name}:{f.f_lineno} {f.f_code.co_name}"
-                            for f in reversed(frames)) or "(not started)"
-        lines.append(f"  {task.get_name()}: {where}")
+        lines.append(f"  {task.get_name()}: {' -> '.join(_awaits(task.get_coro())) or '-'}")
     return "\n".join(lines)
+
+
+def _awaits(coro: object, depth: int = 12) -> list[str]:
+    """Where a coroutine waits, outermost first, following what each one awaits."""
+    chain: list[str] = []
+    while coro is not None and len(chain) < depth:
+        frame = next((getattr(coro, a) for a in ("cr_frame", "ag_frame", "gi_frame")
+                      if getattr(coro, a, None) is not None), None)
+        if frame is not None:
+            chain.append(f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno} "
+                         f"{frame.f_code.co_name}")
+        coro = next((getattr(coro, a) for a in ("cr_await", "ag_await", "gi_yieldfrom")
+                     if getattr(coro, a, None) is not None), None)
+    return chain
 
 
 @contextlib.asynccontextmanager
