@@ -55,7 +55,8 @@ async def test_scale_times_every_command(tmp_path: Path) -> None:
         assert label in text
     # The figures and exports are timed when their services are there, else named as skipped.
     assert "/stats (a year) p50" in text or "/stats (a year) skipped" in text
-    assert "/export (a month, xlsx) p50" in text or "/export (a month) skipped" in text
+    assert ("/export (one grid's month, xlsx) p50" in text
+            or "/export (one grid's month) skipped" in text)
     assert all(_checks(section).values()), text
 
 

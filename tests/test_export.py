@@ -184,3 +184,37 @@ async def test_the_command_line_refuses_an_unknown_format(bot: Bot, tmp_path: Pa
                                        str(tmp_path / "x.pdf")])
     assert bad.value.code == 2
     assert not (tmp_path / "x.pdf").exists()
+
+
+async def test_an_export_of_one_grid_holds_that_grids_rows(make_bot: Any) -> None:
+    """``ExportService.build`` with a grid (the scale benchmark's "one grid's month"):
+    only that grid's issues and visits, and of the grids' figures only its row."""
+    from bot.domain.figures import Period
+    from bot.services.export import Format
+
+    group2, grid2 = -1001000000002, "songhe-2"
+    bot = make_bot(grids=[("songhe-1", "松鹤社区第一网格", GROUP),
+                          (grid2, "松鹤社区第二网格", group2)])
+    bot.emu.add_group(group2, "松鹤社区第二网格工作群")
+    await bot.start()
+    try:
+        await drive_a_day(bot)
+        bot.emu.send_text(group2, GRID_HEAD, "#随手拍 9号楼 路灯不亮")
+        await bot.settled()
+        (second,) = [r["id"] for r in bot.issues() if r["grid_key"] == grid2]
+        assert bot.runner is not None
+        export = bot.runner.services.export
+        period = Period(datetime(2026, 1, 1).date(), datetime(2026, 12, 31).date())
+        raw = await export.build(period, Format.XLSX, "zh", grid2)
+        book = openpyxl.load_workbook(io.BytesIO(raw))
+        rows = list(book["事件"].iter_rows(values_only=True))
+        assert [r[0] for r in rows[1:]] == [second] and rows[1][1] == "松鹤社区第二网格"
+        assert list(book["走访"].iter_rows(values_only=True))[1:] == []
+        scopes = [r[0] for r in book["统计"].iter_rows(values_only=True)]
+        assert "全社区" in scopes and "松鹤社区第二网格" in scopes
+        assert "松鹤社区第一网格" not in scopes
+        whole = openpyxl.load_workbook(io.BytesIO(
+            await export.build(period, Format.XLSX, "zh")))
+        assert len(list(whole["事件"].iter_rows(values_only=True))) == 5
+    finally:
+        await bot.stop()

@@ -1,7 +1,7 @@
 """Benchmark 3, scale: a generated district (1,000 grids, a million issues with their events,
 a year of visits and meetings) and the time of what people ask of it: ``/open`` for one
-grid, one agenda, a year of ``/stats``, ``/show``, an export of a month; start-up time,
-database size and peak memory.
+grid, one agenda, a year of ``/stats``, ``/show``, an export of one grid's month; start-up
+time, database size and peak memory.
 
 The database is written with plain ``sqlite3`` ``executemany`` (indexes and triggers
 dropped during the load and built after it, as a bulk load should), on the schema the
@@ -482,16 +482,20 @@ async def measure(workdir: str, database: str, sizes_json: str) -> Timings:  # n
             try:
                 from bot.services.export import ExportService, Format
             except ImportError as exc:
-                skipped["/export (a month)"] = f"bot.services.export not importable: {exc}"
+                skipped["/export (one grid's month)"] = f"bot.services.export not importable: {exc}"
             else:
                 export = ExportService(config, services.store, clock, services.roster)
                 month_end = today.replace(day=1) - timedelta(days=1)
                 month = Period(month_end.replace(day=1), month_end)
-                data = await export.data(month)
-                held["export"] = len(data.issues)
-                for _ in range(sizes.scale_slow_runs):
-                    await _timed(samples.setdefault("/export (a month, xlsx)", []),
-                                 lambda: export.build(month, Format.XLSX, lang))
+                # Issue #11 asks for one grid's month; a different grid each run.
+                keys = [grid_key(rng.randrange(sizes.scale_grids))
+                        for _ in range(sizes.scale_slow_runs)]
+                for key in keys:
+                    data = await export.data(month, key)
+                    held["export"] = max(held.get("export", 0), len(data.issues))
+                    await _timed(samples.setdefault("/export (one grid's month, xlsx)", []),
+                                 lambda key=key: export.build(  # type: ignore[misc]
+                                     month, Format.XLSX, lang, key))
                 rss["/export"] = peak_rss_mb()
         finally:
             await runner.stop()
@@ -551,8 +555,7 @@ async def run(sizes: Sizes, workdir: Path, *, isolate: bool = True) -> Section:
         f"{made.unresolved:,} unresolved, in {made.seconds:.0f} s",
     ))
     section.notes.append(
-        f"/open lists up to {timings.sizes.get('open', 0)} items; the month's export holds "
-        f"{timings.sizes.get('export', 0):,} issues of the whole community (export has no "
-        "per-grid filter)"
+        f"/open lists up to {timings.sizes.get('open', 0)} items; one grid's month of "
+        f"export holds up to {timings.sizes.get('export', 0):,} issues"
     )
     return section

@@ -1,6 +1,8 @@
 """The figures a community reports upward, as plain values (SPEC §1: "64 public events
 handled, 41 disputes resolved, 1,566 households visited, 3,602 people served..."): storage
-hands over the facts of each issue and visit, this module counts, views show the result.
+counts a period in SQL (``storage/figures.py``, a ``Tally``), this module applies the
+rules, views show the result. ``tally`` counts the same from each issue's and visit's facts
+in Python: the definition the SQL is tested against.
 
 Pure: no clock, no database. What each number means, so that every tool agrees:
 
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -250,6 +252,12 @@ def hours(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 3600
 
 
+def us_hours(us: int) -> float:
+    """Microseconds as hours, rounded as ``hours`` rounds the same span (``total_seconds``
+    divides the microseconds by 10**6, then by 3600)."""
+    return us / 1_000_000 / 3600
+
+
 def median_or_none(values: Sequence[float], min_items: int) -> float | None:
     """The median in hours to one decimal, or None when fewer than ``min_items`` values."""
     if not values or len(values) < min_items:
@@ -257,13 +265,102 @@ def median_or_none(values: Sequence[float], min_items: int) -> float | None:
     return round(statistics.median(values), 1)
 
 
-def _scope(
+# ----------------------------------------------------------------------------- the tally
+
+
+@dataclass(frozen=True)
+class Middle:
+    """What a median needs of a group of spans, as SQL finds it without handing over every
+    value: how many there are and the lower and upper middle one in microseconds (the same
+    one when the count is odd)."""
+
+    count: int
+    low_us: int
+    high_us: int
+
+    @classmethod
+    def of(cls, spans_us: Iterable[int]) -> Middle | None:
+        ordered = sorted(spans_us)
+        if not ordered:
+            return None
+        n = len(ordered)
+        return cls(n, ordered[(n - 1) // 2], ordered[n // 2])
+
+    def median(self, min_items: int) -> float | None:
+        """In hours to one decimal as ``median_or_none`` gives it (``statistics.median``
+        averages the two middle values), or None below ``min_items``."""
+        if self.count < min_items:
+            return None
+        return round((us_hours(self.low_us) + us_hours(self.high_us)) / 2, 1)
+
+
+@dataclass(frozen=True)
+class ScopeTally:
+    """The counts of one grid in a period, before the rules of ``ScopeFigures`` apply;
+    ``to_close`` holds the spans from report to close of the closed ones, per priority."""
+
+    reported: Mapping[Kind, int]
+    closed: Mapping[Kind, int]
+    verified: int
+    unverified: int
+    overdue: int
+    households: int
+    people: int
+    to_close: Mapping[Priority, Middle]
+
+
+@dataclass(frozen=True)
+class RoleTally:
+    """One role's issues reported in the period: how many, how many were ever reopened,
+    and the spans from report to first response, to resolution and to a verified close."""
+
+    items: int
+    reopened: int
+    to_first_response: Middle | None
+    to_resolved: Middle | None
+    to_verified: Middle | None
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A period counted: what storage's SQL gives (``storage/figures.py``) and what
+    ``tally`` counts in Python from the facts; ``figures_of`` applies the rules to it.
+    Totals are the sums of the grids, except the medians (``total_to_close``)."""
+
+    grids: Mapping[str, ScopeTally]
+    total_to_close: Mapping[Priority, Middle]
+    roles: Mapping[Role, RoleTally]
+    months: Mapping[tuple[int, int], Mapping[Kind, int]]  # closed, by local (year, month)
+
+
+def month_bounds(period: Period, tz: tzinfo) -> list[tuple[int, int, datetime, datetime]]:
+    """(year, month, first, after) of every month the period touches, the moments cut to
+    the period: a closed item counts in the month whose bounds hold it."""
+    first, after = period.bounds(tz)
+    found = []
+    for year, month in period.months():
+        begins = datetime.combine(date(year, month, 1), time(0), tzinfo=tz)
+        following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        ends = datetime.combine(following, time(0), tzinfo=tz)
+        found.append((year, month, max(begins, first), min(ends, after)))
+    return found
+
+
+def _empty_scope() -> ScopeTally:
+    return ScopeTally({k: 0 for k in Kind}, {k: 0 for k in Kind}, 0, 0, 0, 0, 0, {})
+
+
+def _span_us(start: datetime, end: datetime) -> int:
+    return (end - start) // timedelta(microseconds=1)
+
+
+def _scope_tally(
     issues: Sequence[IssueFacts], visits: Sequence[VisitFacts], period: Period, tz: tzinfo,
-    now: datetime, min_items: int,
-) -> ScopeFigures:
+    now: datetime,
+) -> ScopeTally:
     reported = {kind: 0 for kind in Kind}
     closed = {kind: 0 for kind in Kind}
-    to_close: dict[Priority, list[float]] = {p: [] for p in Priority}
+    to_close: dict[Priority, list[int]] = {p: [] for p in Priority}
     verified = unverified = overdue = 0
     for issue in issues:
         if period.holds(issue.created_at, tz):
@@ -275,50 +372,141 @@ def _scope(
                 verified += 1
             else:
                 unverified += 1
-            to_close[issue.priority].append(hours(issue.created_at, issue.closed_at))
+            to_close[issue.priority].append(_span_us(issue.created_at, issue.closed_at))
         if issue.overdue(now):
             overdue += 1
     counted = [v for v in visits if period.holds(v.at, tz)]
+    return ScopeTally(
+        reported=reported, closed=closed, verified=verified, unverified=unverified,
+        overdue=overdue, households=sum(v.households for v in counted),
+        people=sum(v.people for v in counted), to_close=_middles(to_close),
+    )
+
+
+def _middles(spans: Mapping[Priority, list[int]]) -> dict[Priority, Middle]:
+    found = {p: Middle.of(values) for p, values in spans.items()}
+    return {p: middle for p, middle in found.items() if middle is not None}
+
+
+def _role_tally(issues: Sequence[IssueFacts]) -> RoleTally:
+    """``issues``: those reported in the period that one role holds."""
+    return RoleTally(
+        items=len(issues),
+        reopened=sum(i.reopened for i in issues),
+        to_first_response=Middle.of(_span_us(i.created_at, i.first_response_at)
+                                    for i in issues if i.first_response_at is not None),
+        to_resolved=Middle.of(_span_us(i.created_at, i.resolved_at)
+                              for i in issues if i.resolved_at is not None),
+        to_verified=Middle.of(_span_us(i.created_at, i.closed_at) for i in issues
+                              if i.closed and i.verified and i.closed_at is not None),
+    )
+
+
+def tally(
+    period: Period, tz: tzinfo, now: datetime, issues: Iterable[IssueFacts],
+    visits: Iterable[VisitFacts],
+) -> Tally:
+    """The period counted in Python, one fact at a time: the definition that the SQL of
+    ``storage/figures.py`` is held to by the tests (it counts the same without reading
+    every issue into Python). ``issues`` may hold more than the period's."""
+    all_issues, all_visits = list(issues), list(visits)
+    issues_of: dict[str, list[IssueFacts]] = {}
+    visits_of: dict[str, list[VisitFacts]] = {}
+    for issue in all_issues:
+        issues_of.setdefault(issue.grid_key, []).append(issue)
+    for visit in all_visits:
+        visits_of.setdefault(visit.grid_key, []).append(visit)
+    grids = {
+        key: _scope_tally(issues_of.get(key, []), visits_of.get(key, []), period, tz, now)
+        for key in [*issues_of, *(k for k in visits_of if k not in issues_of)]
+    }
+    to_close: dict[Priority, list[int]] = {p: [] for p in Priority}
+    months = {month: {kind: 0 for kind in Kind} for month in period.months()}
+    for issue in all_issues:
+        if issue.closed and period.holds(issue.closed_at, tz):
+            assert issue.closed_at is not None
+            to_close[issue.priority].append(_span_us(issue.created_at, issue.closed_at))
+            local = issue.closed_at.astimezone(tz)
+            months[(local.year, local.month)][issue.kind] += 1
+    reported = [i for i in all_issues if period.holds(i.created_at, tz)]
+    roles = {role: _role_tally([i for i in reported if i.assignee_role is role])
+             for role in Role}
+    return Tally(grids=grids, total_to_close=_middles(to_close), roles=roles, months=months)
+
+
+# ----------------------------------------------------------------------------- the rules
+
+
+def _scope(scope: ScopeTally, to_close: Mapping[Priority, Middle], min_items: int
+           ) -> ScopeFigures:
     return ScopeFigures(
-        kinds=tuple(KindCount(kind, reported[kind], closed[kind]) for kind in Kind),
-        verified=verified, unverified=unverified, overdue=overdue,
-        households_visited=sum(v.households for v in counted),
-        people_served=sum(v.people for v in counted),
+        kinds=tuple(KindCount(kind, scope.reported.get(kind, 0), scope.closed.get(kind, 0))
+                    for kind in Kind),
+        verified=scope.verified, unverified=scope.unverified, overdue=scope.overdue,
+        households_visited=scope.households, people_served=scope.people,
         median_hours_to_close=tuple(
-            (p, median_or_none(to_close[p], min_items)) for p in Priority
+            (p, to_close[p].median(min_items) if p in to_close else None) for p in Priority
         ),
     )
 
 
-def _role(role: Role, issues: Sequence[IssueFacts], min_items: int) -> RoleFigures:
-    """``issues``: those reported in the period that ``role`` holds."""
-    first = [hours(i.created_at, i.first_response_at) for i in issues
-             if i.first_response_at is not None]
-    resolved = [hours(i.created_at, i.resolved_at) for i in issues if i.resolved_at is not None]
-    verified = [hours(i.created_at, i.closed_at) for i in issues
-                if i.closed and i.verified and i.closed_at is not None]
-    enough = len(issues) >= min_items
+def _sum(scopes: Iterable[ScopeTally]) -> ScopeTally:
+    total = _empty_scope()
+    reported, closed = dict(total.reported), dict(total.closed)
+    verified = unverified = overdue = households = people = 0
+    for scope in scopes:
+        for kind in Kind:
+            reported[kind] += scope.reported.get(kind, 0)
+            closed[kind] += scope.closed.get(kind, 0)
+        verified += scope.verified
+        unverified += scope.unverified
+        overdue += scope.overdue
+        households += scope.households
+        people += scope.people
+    return ScopeTally(reported, closed, verified, unverified, overdue, households, people, {})
+
+
+def _median(middle: Middle | None, min_items: int) -> float | None:
+    return None if middle is None else middle.median(min_items)
+
+
+def _role(role: Role, counted: RoleTally | None, min_items: int) -> RoleFigures:
+    if counted is None:
+        counted = RoleTally(0, 0, None, None, None)
+    enough = counted.items >= min_items
     return RoleFigures(
         role=role,
-        items=len(issues),
-        median_hours_to_first_response=median_or_none(first, min_items) if enough else None,
-        median_hours_to_resolved=median_or_none(resolved, min_items) if enough else None,
-        median_hours_to_verified=median_or_none(verified, min_items) if enough else None,
-        reopen_rate=(round(sum(i.reopened for i in issues) / len(issues), 3)
-                     if enough and issues else None),
+        items=counted.items,
+        median_hours_to_first_response=(_median(counted.to_first_response, min_items)
+                                        if enough else None),
+        median_hours_to_resolved=_median(counted.to_resolved, min_items) if enough else None,
+        median_hours_to_verified=_median(counted.to_verified, min_items) if enough else None,
+        reopen_rate=(round(counted.reopened / counted.items, 3)
+                     if enough and counted.items else None),
     )
 
 
-def _months(issues: Sequence[IssueFacts], period: Period, tz: tzinfo) -> tuple[MonthCount, ...]:
-    counts = {month: {kind: 0 for kind in Kind} for month in period.months()}
-    for issue in issues:
-        if issue.closed and period.holds(issue.closed_at, tz):
-            assert issue.closed_at is not None
-            local = issue.closed_at.astimezone(tz)
-            counts[(local.year, local.month)][issue.kind] += 1
-    return tuple(
-        MonthCount(year, month, tuple(by_kind.items()))
-        for (year, month), by_kind in counts.items()
+def figures_of(
+    period: Period, grid_keys: Iterable[str], counted: Tally, *, min_items: int,
+) -> Figures:
+    """The figures of a counted period. Grids are listed in ``grid_keys`` order, then any
+    other grid the tally names (by key)."""
+    keys = list(dict.fromkeys(grid_keys))
+    keys += sorted(k for k in counted.grids if k not in set(keys))
+    empty = _empty_scope()
+    grids = tuple((key, _scope(counted.grids.get(key, empty),
+                               counted.grids.get(key, empty).to_close, min_items))
+                  for key in keys)
+    months = {month: counted.months.get(month, {}) for month in period.months()}
+    return Figures(
+        period=period, min_items=min_items,
+        total=_scope(_sum(counted.grids.values()), counted.total_to_close, min_items),
+        grids=grids,
+        roles=tuple(_role(role, counted.roles.get(role), min_items) for role in Role),
+        months=tuple(
+            MonthCount(year, month, tuple((kind, by_kind.get(kind, 0)) for kind in Kind))
+            for (year, month), by_kind in months.items()
+        ),
     )
 
 
@@ -332,30 +520,11 @@ def compute(
     *,
     min_items: int,
 ) -> Figures:
-    """The figures of ``period``. ``issues`` may hold more than the period's (storage reads
-    those reported or closed in it and those overdue now); every rule is applied here.
-    Grids are listed in ``grid_keys`` order, then any other grid the facts name."""
-    all_issues, all_visits = list(issues), list(visits)
-    issues_of: dict[str, list[IssueFacts]] = {key: [] for key in grid_keys}
-    visits_of: dict[str, list[VisitFacts]] = {key: [] for key in issues_of}
-    for issue in all_issues:
-        issues_of.setdefault(issue.grid_key, []).append(issue)
-    for visit in all_visits:
-        visits_of.setdefault(visit.grid_key, []).append(visit)
-        issues_of.setdefault(visit.grid_key, [])
-    grids = tuple(
-        (key, _scope(found, visits_of.get(key, []), period, tz, now, min_items))
-        for key, found in issues_of.items()
-    )
-    reported = [i for i in all_issues if period.holds(i.created_at, tz)]
-    roles = tuple(
-        _role(role, [i for i in reported if i.assignee_role is role], min_items) for role in Role
-    )
-    return Figures(
-        period=period, min_items=min_items,
-        total=_scope(all_issues, all_visits, period, tz, now, min_items),
-        grids=grids, roles=roles, months=_months(all_issues, period, tz),
-    )
+    """The figures of ``period`` from the facts (``tally``, then ``figures_of``): the rules
+    stated once in plain Python. The bot counts in SQL (``storage.figures.tally``) and the
+    tests hold that count to this one, on the same facts."""
+    return figures_of(period, grid_keys, tally(period, tz, now, issues, visits),
+                      min_items=min_items)
 
 
 def scope_json(scope: ScopeFigures) -> dict[str, Any]:

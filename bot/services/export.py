@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from bot.clock import Clock, iso, parse_iso
@@ -58,6 +58,7 @@ class ExportData:
     visits: list[VisitRow]
     figures: Figures
     grid_names: dict[str, str]
+    grid_key: str | None = None  # one grid's export
 
 
 class ExportService:
@@ -69,19 +70,25 @@ class ExportService:
         self.clock = clock
         self.stats = StatsService(config, store, clock, roster)
 
-    async def data(self, period: Period) -> ExportData:
+    async def data(self, period: Period, grid_key: str | None = None) -> ExportData:
+        """The period's rows; of one grid's issues and visits when ``grid_key`` is given
+        (the figures sheet then has the community's total and that grid's row)."""
         first, after = period.bounds(self.config.tz)
         start, end = iso(first), iso(after)
+        grids = None if grid_key is None else [grid_key]
         return ExportData(
             period=period,
-            issues=await stored.export_issues(self.store, start, end),
-            visits=list(reversed(await visits.between(self.store, start, end))),
+            issues=await stored.export_issues(self.store, start, end, grid_key),
+            visits=list(reversed(await visits.between(self.store, start, end, grids))),
             figures=await self.stats.figures(period),
             grid_names=await self.stats.grid_names(),
+            grid_key=grid_key,
         )
 
-    async def build(self, period: Period, fmt: Format, language: str) -> bytes:
-        data = await self.data(period)
+    async def build(
+        self, period: Period, fmt: Format, language: str, grid_key: str | None = None,
+    ) -> bytes:
+        data = await self.data(period, grid_key)
         sheets = Sheets(self.config, language, data)
         if fmt is Format.XLSX:
             return await asyncio.to_thread(sheets.xlsx)
@@ -201,7 +208,8 @@ class Sheets:
                end=figures.period.end.isoformat())],
             self.figures_header(),
             self._scope_row(t(lang, "export.total"), figures.total),
-            *(self._scope_row(self._grid(key), scope) for key, scope in figures.grids),
+            *(self._scope_row(self._grid(key), scope) for key, scope in figures.grids
+              if self.data.grid_key in (None, key)),
             [],
             [self._col("role"), self._col("items"), self._col("first_response"),
              self._col("resolved"), self._col("verified_hours"), self._col("reopen_rate")],
@@ -218,11 +226,9 @@ class Sheets:
     # ---------------------------------------------------------------- files
 
     def xlsx(self) -> bytes:
-        book = Workbook()
-        issues = book.active
-        assert issues is not None
-        issues.title = t(self.lang, "export.sheet_issues")
-        _fill(issues, self.issue_header(), [self.issue_row(i) for i in self.data.issues])
+        book = Workbook(write_only=True)
+        _fill(book.create_sheet(t(self.lang, "export.sheet_issues")), self.issue_header(),
+              [self.issue_row(i) for i in self.data.issues])
         _fill(book.create_sheet(t(self.lang, "export.sheet_visits")), self.visit_header(),
               [self.visit_row(v) for v in self.data.visits])
         rows = self.figures_rows()
@@ -287,15 +293,11 @@ def _csv_cell(value: Any) -> Any:
 
 def _fill(sheet: Any, header: Sequence[Any], rows: Sequence[Sequence[Any]],
           *, freeze: bool = True) -> None:
-    sheet.append([_clean(v) for v in header])
+    """Write a sheet in openpyxl's write-only mode: rows stream out as they come (the normal
+    mode looked up the last row over every cell for each row appended, so a month of a
+    district took minutes). Widths and the frozen header must be set before the first row."""
     widths = [len(str(v)) for v in header]
     for row in rows:
-        sheet.append([_clean(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, even when it starts with "=": never a formula
-            elif isinstance(cell.value, datetime):
-                cell.number_format = DATE_FORMAT
         widths += [0] * (len(row) - len(widths))
         for i, value in enumerate(row):
             widths[i] = max(widths[i], min(len(str(value or "")), 40))
@@ -303,3 +305,21 @@ def _fill(sheet: Any, header: Sequence[Any], rows: Sequence[Sequence[Any]],
         sheet.column_dimensions[get_column_letter(i)].width = max(8, width * 1.6 + 2)
     if freeze:
         sheet.freeze_panes = "A2"
+    sheet.append([_clean(v) for v in header])
+    for row in rows:
+        sheet.append([_cell(sheet, v) for v in row])
+
+
+def _cell(sheet: Any, value: Any) -> Any:
+    """A text cell is text even when it starts with "=" (never a formula); a moment gets
+    the date format."""
+    value = _clean(value)
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    return value

@@ -1,5 +1,6 @@
-"""The community figures (/stats, ``fiveheads stats``): read a period's facts, count them
-(``bot.domain.figures``), draw the chart off the event loop."""
+"""The community figures (/stats, ``fiveheads stats``): count a period in SQL
+(``storage.figures``), apply the rules (``bot.domain.figures``), draw the chart off the
+event loop."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from datetime import date
 from bot import charts
 from bot.clock import Clock, iso
 from bot.config import Config
-from bot.domain.figures import Figures, Period, chart_bars, compute, period_args
+from bot.domain.figures import (
+    Figures,
+    Period,
+    chart_bars,
+    figures_of,
+    month_bounds,
+    period_args,
+)
 from bot.i18n import t
 from bot.services.roster import RosterService
 from bot.services.uploads import send_file
@@ -44,12 +52,10 @@ class StatsService:
     async def figures(self, period: Period) -> Figures:
         tz = self.config.tz
         first, after = period.bounds(tz)
-        start, end = iso(first), iso(after)
-        now = self.clock.now()
-        issues = await stored.issue_facts(self.store, start, end, iso(now))
-        visits = await stored.visit_facts(self.store, start, end)
-        return compute(period, tz, now, list(await self.grid_names()), issues, visits,
-                       min_items=self.config.stats_min_items)
+        counted = await stored.tally(self.store, iso(first), iso(after), iso(self.clock.now()),
+                                     month_bounds(period, tz))
+        return figures_of(period, list(await self.grid_names()), counted,
+                          min_items=self.config.stats_min_items)
 
     async def chart(self, figures: Figures, language: str) -> bytes:
         """The PNG of closed items per kind per month, drawn in a worker thread."""
