@@ -86,6 +86,10 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._conn: aiosqlite.Connection | None = None
+        # A second connection for reads outside a transaction: in WAL mode it sees the last
+        # commit and never waits for a writer, so rendering a card or answering /open does
+        # not queue behind a batch of updates (None for ":memory:", which it cannot share).
+        self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._subscribers: dict[Topic, list[Callable[[], None]]] = {}
         # Called at once when a topic is notified, and after every rollback: caches of what
@@ -152,8 +156,17 @@ class Store:
         self._conn = conn
         self._owners[conn] = self
         await self._migrate()
+        if self.path != ":memory:":
+            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            reader.row_factory = sqlite3.Row
+            await reader.execute("PRAGMA query_only=ON")
+            await reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self._reader = reader
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         if self._conn is not None:
             self._owners.pop(self._conn, None)
             await self._conn.close()
@@ -270,7 +283,10 @@ class Store:
         await conn.execute(f"RELEASE {name}")
 
     def _announce(self, notified: set[Topic] | None) -> None:
+        """After a commit: caches of what changed forget again (a read on the reader that
+        began before the commit saw the old rows), then the loops wake."""
         for topic in notified or ():
+            self._forget(topic)
             for callback in self._subscribers.get(topic, ()):
                 callback()
 
@@ -316,15 +332,29 @@ class Store:
         async with self.transaction() as conn:
             await conn.execute(sql, tuple(params))
 
+    async def write_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """One statement for many rows (``executemany``), as :meth:`write`."""
+        batch = self._batch()
+        if batch is not None:
+            async with batch.units:
+                if batch.open:
+                    await self.conn.executemany(sql, [tuple(r) for r in rows])
+                    return
+        async with self.transaction() as conn:
+            await conn.executemany(sql, [tuple(r) for r in rows])
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        """One round trip to aiosqlite's thread (a cursor costs three). Inside a batch the
-        lock is already held."""
+        """One round trip to aiosqlite's thread (a cursor costs three). Inside a batch, on
+        its connection (the lock is held, and its own writes must show); elsewhere on the
+        reader, which sees what is committed without waiting for the lock."""
         if self._batch() is not None:
             return list(await self.conn.execute_fetchall(sql, tuple(params)))
+        if self._reader is not None:
+            return list(await self._reader.execute_fetchall(sql, tuple(params)))
         async with self._lock:
             return list(await self.conn.execute_fetchall(sql, tuple(params)))
 

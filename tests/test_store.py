@@ -107,7 +107,9 @@ async def _later(store: Store, go: asyncio.Event) -> None:
 
 async def test_a_cache_forgets_on_a_change_and_after_any_rollback(tmp_path: Path) -> None:
     """What caches a topic's rows (the roster) forgets them the moment a transaction
-    notifies the topic, and after a rollback, so an undone change is never kept."""
+    notifies the topic and again once it commits (a read on the reader connection that
+    began before the commit saw the old rows), and after a rollback, so an undone change
+    is never kept."""
     store = Store(tmp_path / "db.sqlite3")
     await store.open()
     forgotten: list[str] = []
@@ -116,12 +118,41 @@ async def test_a_cache_forgets_on_a_change_and_after_any_rollback(tmp_path: Path
         async with store.transaction():
             store.notify("roster")
             assert forgotten == ["roster"]  # at once, inside the transaction
+        assert forgotten == ["roster"] * 2  # and after the commit
         async with store.transaction():
             store.notify("outbox")
-        assert forgotten == ["roster"]  # another topic leaves it alone
+        assert forgotten == ["roster"] * 2  # another topic leaves it alone
         with pytest.raises(RuntimeError):
             async with store.batch():
                 await _put(store, "y", fail=True)
-        assert forgotten == ["roster", "roster", "roster"]  # the unit's and the batch's undo
+        assert forgotten == ["roster"] * 4  # the unit's and the batch's undo
+    finally:
+        await store.close()
+
+
+async def test_a_read_elsewhere_sees_the_last_commit_without_waiting(tmp_path: Path) -> None:
+    """Reads outside a transaction go to a second connection: a card rendered or /open
+    answered while a batch of updates is being handled neither waits for it nor sees
+    what it has not committed."""
+    store = Store(tmp_path / "db.sqlite3")
+    await store.open()
+    go, seen = asyncio.Event(), asyncio.Event()
+    keys: list[str] = []
+
+    async def reader() -> None:
+        await go.wait()
+        keys.extend(await _keys(store))
+        seen.set()
+
+    task = asyncio.create_task(reader())  # started outside the batch
+    try:
+        async with store.batch():
+            await _put(store, "uncommitted")
+            go.set()
+            async with asyncio.timeout(5):
+                await seen.wait()  # answered while the batch still holds the lock
+        await task
+        assert "uncommitted" not in keys
+        assert "uncommitted" in await _keys(store)
     finally:
         await store.close()
