@@ -35,6 +35,16 @@ async def mark_processed(store: Store, update_id: int, now: str, error: str | No
     )
 
 
+async def mark_processed_many(
+    store: Store, outcomes: list[tuple[int, str | None]], now: str
+) -> None:
+    """Mark handled updates (update id, error or None) in one statement."""
+    await store.write_many(
+        "UPDATE inbox SET processed_at = ?, error = ? WHERE update_id = ?",
+        [(now, error, update_id) for update_id, error in outcomes],
+    )
+
+
 async def next_offset(store: Store) -> int | None:
     """Everything up to the newest stored update is safe to confirm."""
     row = await store.fetchone("SELECT MAX(update_id) FROM inbox")

@@ -100,12 +100,15 @@ async def enqueue_card(conn: aiosqlite.Connection, issue_id: int, chat_id: int, 
     """Ask for the card to show the issue's current state; pending requests coalesce, and
     take the urgent class if the issue became urgent meanwhile. The sender wakes once this
     commits."""
+    # The class is read in the same statement (as issue_class_in does): one round trip.
     await conn.execute(
         """INSERT INTO outbox (kind, chat_id, issue_id, klass, next_attempt_at, created_at)
-           VALUES ('card', ?, ?, ?, ?, ?)
+           VALUES ('card', ?, ?,
+                   COALESCE((SELECT CASE priority WHEN 'urgent' THEN ? ELSE ? END
+                             FROM issues WHERE id = ?), ?), ?, ?)
            ON CONFLICT (issue_id) WHERE kind = 'card' AND status = 'pending'
            DO UPDATE SET rev = rev + 1, klass = MIN(klass, excluded.klass)""",
-        (chat_id, issue_id, await issue_class_in(conn, issue_id), now, now),
+        (chat_id, issue_id, URGENT, NORMAL, issue_id, NORMAL, now, now),
     )
     Store.of(conn).notify("outbox")
 

@@ -144,6 +144,7 @@ class InboxFeeder:
             retry: tuple[int, Update] | None = None
             async with self.store.batch():
                 started = loop.time()
+                done: list[tuple[int, str | None]] = []
                 while queue and loop.time() - started < BATCH_SECONDS:
                     update_id, payload = queue.pop(0)
                     update = await self._read(update_id, payload)
@@ -153,8 +154,9 @@ class InboxFeeder:
                     if outcome.retry:
                         retry = (update_id, update)
                         break
-                    await inbox.mark_processed(self.store, update_id, iso(self.clock.now()),
-                                               outcome.error)
+                    done.append((update_id, outcome.error))
+                if done:  # in the batch, so committed with what the updates did
+                    await inbox.mark_processed_many(self.store, done, iso(self.clock.now()))
             if retry is not None:
                 await self._try_again(*retry)
 
