@@ -128,9 +128,13 @@ async def ready(store: Store, now: str, busy_chats: set[int], limit: int = 50) -
     """The next row of each chat that is due, and the sender takes them.
 
     A chat's next row is its lowest class after aging, oldest first: only the oldest
-    pending row of each (chat, class) can be it. A chat that is due nothing, or that
-    Telegram told to wait (RetryAfter), sends nothing now. Taking a row closes it to more
-    text, so nothing is added to a message already on its way.
+    pending row of each (chat, class) can be it. Across chats, within a class, the chat
+    with the longest queue goes first: a group drains at most 20 messages a minute, so the
+    one with the most to send must start first or it alone keeps the rest waiting (a
+    burst of 30 cards to one group once went out last, behind a thousand to other groups).
+    A chat that is due nothing, or that Telegram told to wait (RetryAfter), sends nothing
+    now. Taking a row closes it to more text, so nothing is added to a message already
+    on its way.
     """
     async with store.transaction() as conn:
         async with conn.execute(
@@ -144,14 +148,17 @@ async def ready(store: Store, now: str, busy_chats: set[int], limit: int = 50) -
                 ), firsts AS (
                     SELECT *, ROW_NUMBER() OVER (PARTITION BY chat_id ORDER BY lane, id) AS nth
                     FROM heads
+                ), backlog AS (
+                    SELECT chat_id, COUNT(*) AS waiting FROM outbox
+                    WHERE status = 'pending' GROUP BY chat_id
                 )
-                SELECT * FROM firsts f
+                SELECT f.* FROM firsts f JOIN backlog b ON b.chat_id = f.chat_id
                 WHERE f.nth = 1 AND f.next_attempt_at <= :now
                   AND NOT EXISTS (
                       SELECT 1 FROM outbox w
                       WHERE w.chat_id = f.chat_id AND w.status = 'pending'
                         AND w.last_error = 'RetryAfter' AND w.next_attempt_at > :now)
-                ORDER BY f.lane, f.id LIMIT :limit""",
+                ORDER BY f.lane, b.waiting DESC, f.id LIMIT :limit""",
             # Two steps take a relay or notice (LOW) up to the urgent class.
             {"now": now, "aged1": _waited(now, 1), "aged2": _waited(now, 2),
              "limit": limit + len(busy_chats)},

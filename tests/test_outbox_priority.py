@@ -325,3 +325,20 @@ async def test_a_chat_told_to_wait_sends_nothing_not_even_urgent(store: Store) -
     assert await outbox.ready(store, iso(T0 + timedelta(seconds=29)), set()) == []
     after = T0 + timedelta(seconds=30)
     assert [await send_next(store, after) for _ in range(2)] == ["urgent", "relay"]
+
+
+async def test_the_chat_with_the_most_to_send_takes_the_next_free_slot(store: Store) -> None:
+    """Within a class, across chats, the longest queue goes first: a group drains at most
+    20 messages a minute, so a burst to one group that waited behind every other group's
+    single card (first in, first out) kept the whole run waiting for its tail. An urgent
+    row still goes before it."""
+    other = GROUP - 1
+    await put(store, "other 1", outbox.NORMAL, T0, chat_id=other)
+    for i in range(3):
+        await put(store, f"burst {i}", outbox.NORMAL, T0 + timedelta(seconds=1 + i))
+    now = T0 + timedelta(seconds=10)
+    (first,) = await outbox.ready(store, iso(now), set(), limit=1)
+    assert first.payload["text"] == "burst 0"
+    await put(store, "fire", outbox.URGENT, now, chat_id=other)
+    (urgent,) = await outbox.ready(store, iso(now), {GROUP}, limit=1)
+    assert urgent.payload["text"] == "fire"

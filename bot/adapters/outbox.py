@@ -4,7 +4,8 @@ Rows of one chat go out one at a time, urgent cards and pings first and relays l
 order within a class (``storage.outbox.ready``): under a group's 20 messages a minute, a
 fire report must not queue behind a resident's chatter. Different chats go out
 concurrently, paced by PTB's AIORateLimiter (30/s overall, 20/min per group; a chat waiting
-for its group limit holds one of many slots, so other chats keep moving). RetryAfter,
+for its group limit holds one of many slots, so other chats keep moving; rows are taken
+only as slots free up, so the chat with the most to send takes the next one). RetryAfter,
 timeouts and network errors put the row back with a delay (after RetryAfter the whole chat
 waits, whatever the class); a group that became a supergroup is followed to its new id; a
 permanent refusal marks the row failed and is logged.
@@ -73,6 +74,7 @@ MAX_BACKOFF = 300.0  # seconds between tries of a row Telegram could not take ju
 DB_RETRY = 1.0  # seconds before the loop tries again after our database failed it
 # Committed rows wake the sender (Store.notify); the idle poll only backs that up.
 IDLE_POLL = 5.0  # seconds
+READY_AT_ONCE = 50  # rows taken by one look at the outbox, at most
 
 
 def _snake(name: str) -> str:
@@ -102,7 +104,7 @@ class OutboxSender:
         self.on_chat_moved = on_chat_moved
         self.media_dir = Path(media_dir)
         self.idle_poll = idle_poll
-        self._slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
         self._wake = asyncio.Event()
         self._busy: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -117,8 +119,16 @@ class OutboxSender:
         try:
             while True:
                 self._wake.clear()
+                # Rows are taken only for free slots, each time afresh: taken early, they
+                # queued in order of taking, so the chat that most needed to start (a burst
+                # to one group, slowed by its own limit) waited behind every other chat.
+                free = self.concurrency - len(self._tasks)
+                if free <= 0:
+                    await self._wake.wait()  # a delivery finishing frees a slot
+                    continue
                 try:
-                    rows = await outbox.ready(self.store, iso(self.clock.now()), self._busy)
+                    rows = await outbox.ready(self.store, iso(self.clock.now()), self._busy,
+                                              limit=min(free, READY_AT_ONCE))
                 except Exception:  # noqa: BLE001 - the rows stay pending; try again shortly
                     log.exception("outbox: reading due messages failed; retrying")
                     await asyncio.sleep(DB_RETRY)
@@ -156,8 +166,7 @@ class OutboxSender:
 
     async def _deliver(self, row: OutboxRow) -> None:
         try:
-            async with self._slots:
-                await self._attempt(row)
+            await self._attempt(row)
         except Exception:  # noqa: BLE001 - only our database can fail here: the row stays
             # pending and is tried again; a message that did go out may then go twice.
             log.exception("outbox %s: recording the outcome failed; it stays pending", row.id)
