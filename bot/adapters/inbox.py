@@ -160,10 +160,6 @@ class InboxFeeder:
             if retry is not None:
                 await self._try_again(*retry)
 
-    async def process_one(self, update_id: int, payload: dict[str, object]) -> None:
-        """Handle one update and mark it processed."""
-        await self.process_batch([(update_id, payload)])
-
     async def _read(self, update_id: int, payload: dict[str, object]) -> Update | None:
         """The update, or None when the library cannot read it: then it is set aside
         (marked with its error) and the coordinators are told."""
