@@ -3,9 +3,10 @@ that ``bot.domain.figures`` applies its rules to) and the rows of an export.
 
 The counting is done by SQLite: a year of a district is a hundred thousand issues, and
 reading each into Python took seconds. Every query is bounded by the period through an
-index that holds the columns it reads (migration 0015), so a year's figures read that
-year's index entries, not the million stored issues. A median needs every value in order:
-those come back as one integer per issue (a span in microseconds), never as rows of facts.
+index that holds the columns it reads (migrations 0015 and 0016), so a year's figures read
+that year's index entries, not the million stored issues nor their events. A median needs
+every value in order: those come back as one ``group_concat`` string per group (spans in
+microseconds), sorted in Python, never as a row per issue.
 
 Spans are counted in microseconds from the stored text (UTC, ``iso``: seconds to
 ``unixepoch``, then the six digits of the fraction), so they are exactly what Python
@@ -54,15 +55,6 @@ async def tally(
         (start, end),
     ):
         grid(key).reported[Kind(kind)] = int(n)
-    for key, kind, n, verified in await store.fetchall(
-        f"SELECT grid_key, kind, COUNT(*), SUM(CASE WHEN verified THEN 1 ELSE 0 END) {_CLOSED}"
-        " GROUP BY grid_key, kind",  # noqa: S608 - no data in it
-        (start, end),
-    ):
-        found = grid(key)
-        found.closed[Kind(kind)] = int(n)
-        found.verified += int(verified)
-        found.unverified += int(n) - int(verified)
     for key, n in await store.fetchall(
         """SELECT grid_key, COUNT(*) FROM issues
            WHERE status NOT IN ('closed', 'rejected') AND due_at < ? GROUP BY grid_key""",
@@ -75,17 +67,25 @@ async def tally(
         (start, end),
     ):
         grid(key).households, grid(key).people = int(households), int(people)
-    spans: dict[str, dict[Priority, list[int]]] = {}
-    for key, priority, us in await store.fetchall(
-        f"SELECT grid_key, priority, {_us('created_at', 'closed_at')} {_CLOSED}",  # noqa: S608
+    # One pass for the closed counts and the spans to close: grouping rows is most of what a
+    # query of a year costs, and a kind's issues share their category's priority.
+    total: dict[Priority, list[int]] = {}
+    by_priority: dict[str, dict[Priority, list[int]]] = {}
+    for key, kind, priority, n, verified, text in await store.fetchall(
+        "SELECT grid_key, kind, priority, COUNT(*), SUM(CASE WHEN verified THEN 1 ELSE 0 END),"
+        f" group_concat({_us('created_at', 'closed_at')}) {_CLOSED}"
+        " GROUP BY grid_key, kind, priority",  # noqa: S608 - no data in it
         (start, end),
     ):
-        spans.setdefault(key, {}).setdefault(Priority(priority), []).append(us)
-    total: dict[Priority, list[int]] = {}
-    for key, by_priority in spans.items():
-        for priority, values in by_priority.items():
-            total.setdefault(priority, []).extend(values)
-            grid(key).to_close[priority] = _middle(values)
+        found = grid(key)
+        found.closed[Kind(kind)] = found.closed.get(Kind(kind), 0) + int(n)
+        found.verified += int(verified)
+        found.unverified += int(n) - int(verified)
+        values = _spans(text)
+        total.setdefault(Priority(priority), []).extend(values)
+        by_priority.setdefault(key, {}).setdefault(Priority(priority), []).extend(values)
+    for key, spans in by_priority.items():
+        grid(key).to_close = {priority: _middle(values) for priority, values in spans.items()}
     return Tally(
         grids={key: found.frozen() for key, found in grids.items()},
         total_to_close={priority: _middle(values) for priority, values in total.items()},
@@ -112,6 +112,12 @@ class _Grid:
                           self.overdue, self.households, self.people, self.to_close)
 
 
+def _spans(text: str | None) -> list[int]:
+    """The spans of a ``group_concat``: one string per group rather than a Python row per
+    span, which cost more than the counting itself (a year is ~300,000 spans)."""
+    return [int(us) for us in text.split(",")] if text else []
+
+
 def _middle(values: list[int]) -> Middle:
     middle = Middle.of(values)
     assert middle is not None
@@ -120,56 +126,45 @@ def _middle(values: list[int]) -> Middle:
 
 async def _roles(store: Store, start: str, end: str) -> dict[Role, RoleTally]:
     """The issues reported in [start, end) per assignee role, with each one's spans to its
-    first claim or resolution (from its events), to resolution and to a verified close.
-    MATERIALIZED: flattened, SQLite would look the events up once per use of ``first_at``."""
-    rows = await store.fetchall(
-        f"""WITH held AS MATERIALIZED (
-                SELECT i.assignee_role, i.created_at, i.resolved_at,
-                       CASE WHEN i.status = 'closed' AND i.verified
-                            THEN i.closed_at END AS verified_at,
-                       (SELECT MIN(e.at) FROM events e WHERE e.issue_id = i.id
-                          AND e.type IN ('claim', 'resolve')) AS first_at,
-                       EXISTS (SELECT 1 FROM events e
-                                WHERE e.issue_id = i.id AND e.type = 'reopen') AS reopened
-                FROM issues i
-                WHERE i.created_at >= ? AND i.created_at < ? AND i.assignee_role IS NOT NULL)
-            SELECT assignee_role, {_us('created_at', 'first_at')},
-                   {_us('created_at', 'resolved_at')}, {_us('created_at', 'verified_at')},
-                   reopened
-            FROM held""",  # noqa: S608 - no data in it
-        (start, end),
-    )
-    held: dict[str, list[tuple[int | None, int | None, int | None, int]]] = {}
-    for role, first, resolved, verified, reopened in rows:
-        held.setdefault(role, []).append((first, resolved, verified, reopened))
-    return {
-        Role(role): RoleTally(
-            items=len(spans), reopened=sum(s[3] for s in spans),
-            to_first_response=Middle.of(s[0] for s in spans if s[0] is not None),
-            to_resolved=Middle.of(s[1] for s in spans if s[1] is not None),
-            to_verified=Middle.of(s[2] for s in spans if s[2] is not None),
+    first claim or resolution, to resolution and to a verified close. The event log's part
+    is kept on the issue (migration 0016), and each role is one range of
+    issues_role_figures: no events are read, and no sorting groups the rows."""
+    counted: dict[Role, RoleTally] = {}
+    for role in Role:
+        [(n, reopened, first, resolved, verified)] = await store.fetchall(
+            f"""SELECT COUNT(*), SUM(reopened),
+                       group_concat({_us('created_at', 'first_response_at')}),
+                       group_concat({_us('created_at', 'resolved_at')}),
+                       group_concat(CASE WHEN status = 'closed' AND verified
+                                         THEN {_us('created_at', 'closed_at')} END)
+                FROM issues
+                WHERE assignee_role = ? AND created_at >= ? AND created_at < ?""",  # noqa: S608
+            (role.value, start, end),
         )
-        for role, spans in held.items()
-    }
+        if n:
+            counted[role] = RoleTally(
+                items=int(n), reopened=int(reopened),
+                to_first_response=Middle.of(_spans(first)),
+                to_resolved=Middle.of(_spans(resolved)), to_verified=Middle.of(_spans(verified)),
+            )
+    return counted
 
 
 async def _months(
     store: Store, months: Sequence[tuple[int, int, datetime, datetime]],
 ) -> dict[tuple[int, int], dict[Kind, int]]:
-    """Closed per kind in each month: a range of issues_closed_figures per month."""
-    bounds = json.dumps([[iso(first), iso(after)] for _, _, first, after in months])
-    counted: dict[tuple[int, int], dict[Kind, int]] = {
-        (year, month): {} for year, month, _, _ in months}
-    for index, kind, n in await store.fetchall(
-        """SELECT CAST(m.key AS INTEGER), i.kind, COUNT(*)
-           FROM json_each(?) m JOIN issues i
-             ON i.closed_at >= m.value ->> 0 AND i.closed_at < m.value ->> 1
-            AND +i.status = 'closed'
-           GROUP BY m.key, i.kind""",
-        (bounds,),
-    ):
+    """Closed per kind in each month: a range of issues_closed_figures per month, the kinds
+    counted side by side (a GROUP BY would sort the year's rows to group them)."""
+    kinds = ", ".join("COUNT(*) FILTER (WHERE kind = ?)" for _ in Kind)
+    one = (f"SELECT ?, {kinds} FROM issues"  # noqa: S608 - only placeholders
+           " WHERE closed_at >= ? AND closed_at < ? AND +status = 'closed'")
+    params: list[object] = []
+    for index, (_, _, first, after) in enumerate(months):
+        params += [index, *(kind.value for kind in Kind), iso(first), iso(after)]
+    counted: dict[tuple[int, int], dict[Kind, int]] = {}
+    for index, *counts in await store.fetchall(" UNION ALL ".join(one for _ in months), params):
         year, month, _, _ = months[int(index)]
-        counted[(year, month)][Kind(kind)] = int(n)
+        counted[(year, month)] = {kind: int(n) for kind, n in zip(Kind, counts, strict=True) if n}
     return counted
 
 

@@ -5,9 +5,12 @@ database seeded as in ``test_stats``; and the indexes the counting reads by."""
 from __future__ import annotations
 
 import random
+import sqlite3
 from collections.abc import AsyncIterator, Callable
+from contextlib import closing
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,9 +27,17 @@ from bot.domain.figures import (
 from bot.domain.model import Kind, Priority, Role, Status
 from bot.domain.times import iso, parse_iso
 from storage import figures as stored
-from storage.db import Store
+from storage.db import Store, _split_sql, migrations
 from tests.conftest import GROUP, Bot
-from tests.test_stats import GRID, GRID2, GROUP2, seed_issues, seed_visits, write_rows
+from tests.test_stats import (
+    GRID,
+    GRID2,
+    GROUP2,
+    seed_issues,
+    seed_visits,
+    stamp,
+    write_rows,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 10, 2, 0, tzinfo=ZoneInfo("UTC"))
@@ -39,6 +50,7 @@ async def store(make_bot: Callable[..., Bot]) -> AsyncIterator[Store]:
     await bot.start()
     rng = random.Random(20261110)
     write_rows(bot.config.database, seed_issues(rng), seed_visits(rng))
+    late_events(bot.config.database, rng)
     opened = Store(bot.config.database)
     await opened.open()
     try:
@@ -46,6 +58,20 @@ async def store(make_bot: Callable[..., Bot]) -> AsyncIterator[Store]:
     finally:
         await opened.close()
         await bot.stop()
+
+
+def late_events(database: str, rng: random.Random) -> None:
+    """Events logged after the seeded ones, in no order of their moments: a claim or a
+    resolution earlier than the first on file (it becomes the first response), one later (it
+    changes nothing), a reopening of an issue reopened already or never; and events of other
+    types, which count for neither."""
+    with closing(sqlite3.connect(database)) as conn, conn:
+        issues = conn.execute("SELECT id, created_at FROM issues ORDER BY id").fetchall()
+        for issue_id, created in rng.sample(issues, 40):
+            kind = rng.choice(["claim", "resolve", "reopen", "reopen", "refer", "decision"])
+            moment = parse_iso(created) + timedelta(hours=rng.uniform(0, 300))
+            conn.execute("INSERT INTO events (issue_id, at, type) VALUES (?, ?, ?)",
+                         (issue_id, stamp(moment), kind))
 
 
 async def facts(store: Store) -> tuple[list[IssueFacts], list[VisitFacts]]:
@@ -134,3 +160,56 @@ def test_a_middle_gives_the_median_statistics_gives() -> None:
     assert even == Middle(4, 2 * hour, 4 * hour) and even.median(4) == 3.0
     assert even.median(5) is None  # fewer values than the minimum
     assert Middle.of([1, 2]) == Middle(2, 1, 2)
+
+
+async def test_a_year_of_roles_reads_one_range_of_its_index(store: Store) -> None:
+    """The roles' figures read the issue's own copy of its events (migration 0016), by role
+    and period from one index: never the event log."""
+    plan = " ".join(str(r["detail"]) for r in await store.fetchall(
+        "EXPLAIN QUERY PLAN SELECT COUNT(*), SUM(reopened), group_concat(first_response_at),"
+        " group_concat(resolved_at), group_concat(CASE WHEN status = 'closed' AND verified"
+        " THEN closed_at END) FROM issues"
+        " WHERE assignee_role = ? AND created_at >= ? AND created_at < ?",
+        ("unit", "2026-01-01", "2027-01-01")))
+    assert "COVERING INDEX issues_role_figures" in plan, plan
+    assert "events" not in plan
+
+
+async def test_the_migration_copies_the_events_of_issues_on_file(
+    store: Store, tmp_path: Path,
+) -> None:
+    """A database from before 0016 with issues and events: opening it fills each issue's
+    first response and reopening from its events, as the triggers would have."""
+    path = tmp_path / "old.sqlite3"
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        for version, sql in migrations():
+            if version >= 16:
+                break
+            for statement in _split_sql(sql):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {version}")
+        columns = ("id, grid_key, category, kind, priority, status, reporter_kind, wanted_role,"
+                   " assignee_role, text, created_at, updated_at, resolved_at, closed_at,"
+                   " verified, due_at")
+        rows = await store.fetchall(f"SELECT {columns} FROM issues")  # noqa: S608 - names
+        marks = ", ".join("?" * 16)
+        db.executemany(f"INSERT INTO issues ({columns}) VALUES ({marks})",  # noqa: S608
+                       [tuple(r) for r in rows])
+        db.executemany("INSERT INTO events (issue_id, at, type) VALUES (?, ?, ?)",
+                       [tuple(r) for r in await store.fetchall(
+                           "SELECT issue_id, at, type FROM events ORDER BY id")])
+    old = Store(path)
+    await old.open()
+    try:
+        derived = """SELECT id, first_response_at, reopened,
+                            (SELECT MIN(e.at) FROM events e WHERE e.issue_id = i.id
+                               AND e.type IN ('claim', 'resolve')),
+                            EXISTS (SELECT 1 FROM events e
+                                     WHERE e.issue_id = i.id AND e.type = 'reopen')
+                     FROM issues i ORDER BY id"""
+        migrated = [tuple(r) for r in await old.fetchall(derived)]
+        assert migrated == [tuple(r) for r in await store.fetchall(derived)]
+        assert all(r[1] == r[3] and r[2] == r[4] for r in migrated)
+        assert any(r[2] for r in migrated) and any(r[1] for r in migrated)
+    finally:
+        await old.close()

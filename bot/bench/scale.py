@@ -209,6 +209,10 @@ def _issue_rows(  # noqa: PLR0915 - one issue's whole life, in order
         events.append((_iso(last), "decision", head_id(g, 3), None, None,
                        json.dumps({"text": "下次例会前办结"}, ensure_ascii=False)))
     forgotten = resident and ended and last < identity_cutoff
+    # What the event log's triggers keep on the issue (migration 0016); they are dropped
+    # during the load. Nothing generated is ever reopened.
+    first_response = min((at for at, kind, *_ in events if kind in ("claim", "resolve")),
+                         default=None)
     values = {
         "id": number, "grid_key": grid_key(g), "building": b, "unit": u,
         "category": category.key, "kind": category.kind.value, "priority": priority,
@@ -223,6 +227,7 @@ def _issue_rows(  # noqa: PLR0915 - one issue's whole life, in order
         "updated_at": _iso(last), "claimed_at": claimed_at, "resolved_at": resolved_at,
         "closed_at": closed_at, "verified": verified, "ack_due_at": ack_due,
         "due_at": _iso(created + timedelta(days=_DAYS_DUE[priority])), "card_form": "text",
+        "first_response_at": first_response, "reopened": 0,
     }
     w.issues.append(tuple(values.get(c) for c in w.columns))
     if not forgotten:
