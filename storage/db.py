@@ -209,6 +209,7 @@ class Store:
             await batch.units.acquire()
             if batch.open:  # not closed while this unit waited its turn
                 try:
+                    self._require_batch_transaction()
                     async with self._savepoint() as conn:
                         yield conn
                 finally:
@@ -263,6 +264,12 @@ class Store:
                 _BATCH.reset(token)
                 notified, self._notified = self._notified, None
         self._announce(notified)
+
+    def _require_batch_transaction(self) -> None:
+        """SQLite may end a transaction by itself (a full disk): the rest of the batch must
+        then fail, not run (and commit) statement by statement outside it."""
+        if not self.conn.in_transaction:
+            raise sqlite3.OperationalError("the store batch's transaction was rolled back")
 
     @asynccontextmanager
     async def _savepoint(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -327,6 +334,7 @@ class Store:
         if batch is not None:
             async with batch.units:
                 if batch.open:
+                    self._require_batch_transaction()
                     await self.conn.execute(sql, tuple(params))
                     return
         async with self.transaction() as conn:
@@ -338,6 +346,7 @@ class Store:
         if batch is not None:
             async with batch.units:
                 if batch.open:
+                    self._require_batch_transaction()
                     await self.conn.executemany(sql, [tuple(r) for r in rows])
                     return
         async with self.transaction() as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -154,5 +155,25 @@ async def test_a_read_elsewhere_sees_the_last_commit_without_waiting(tmp_path: P
         await task
         assert "uncommitted" not in keys
         assert "uncommitted" in await _keys(store)
+    finally:
+        await store.close()
+
+
+async def test_a_batch_whose_transaction_sqlite_ended_stops_there(tmp_path: Path) -> None:
+    """On a full disk SQLite may roll the whole transaction back by itself. The batch's
+    later units must then fail, not run one by one outside it and commit; the updates
+    are all handled again on the next try."""
+    store = Store(tmp_path / "db.sqlite3")
+    await store.open()
+    try:
+        with pytest.raises(sqlite3.OperationalError):
+            async with store.batch():
+                await _put(store, "before")
+                await store.conn.execute("ROLLBACK")  # what SQLite did on its own
+                await _put(store, "after")
+        assert not {"before", "after"} & set(await _keys(store))
+        async with store.transaction():  # and the store goes on
+            await store.conn.execute("INSERT INTO meta (key, value) VALUES ('next', '1')")
+        assert "next" in await _keys(store)
     finally:
         await store.close()
