@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from bot.clock import Clock, iso, parse_iso
 from bot.config import Config
 from bot.domain.departments import Department, holding
@@ -15,6 +18,9 @@ from storage.db import Store
 from storage.grids import GridRow
 from storage.people import RoleRow
 from storage.roster import Seat
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def _place_of(row: RoleRow) -> Place:
@@ -189,23 +195,25 @@ class RosterService:
         if not await self.is_staff(user_id):
             raise UserError("perm.not_head")
 
-    async def grid_of_chat(self, chat_id: int) -> GridRow | None:
-        if chat_id in self._grid_of_chat:
-            return self._grid_of_chat[chat_id]
+    async def _remembered(
+        self, cache: dict[K, V], key: K, read: Callable[[], Awaitable[V]]
+    ) -> V:
+        """``cache[key]``, read once; a read during which the roster changed is not kept."""
+        if key in cache:
+            return cache[key]
         generation = self._generation
-        found = await grids.by_chat(self.store, chat_id)
+        found = await read()
         if generation == self._generation:
-            self._grid_of_chat[chat_id] = found
+            cache[key] = found
         return found
 
+    async def grid_of_chat(self, chat_id: int) -> GridRow | None:
+        return await self._remembered(
+            self._grid_of_chat, chat_id, lambda: grids.by_chat(self.store, chat_id))
+
     async def grid(self, key: str) -> GridRow | None:
-        if key in self._grid_of_key:
-            return self._grid_of_key[key]
-        generation = self._generation
-        found = await grids.by_key(self.store, key)
-        if generation == self._generation:
-            self._grid_of_key[key] = found
-        return found
+        return await self._remembered(
+            self._grid_of_key, key, lambda: grids.by_key(self.store, key))
 
     async def grid_named_or_here(self, key: str | None, chat_id: int, usage: str) -> GridRow:
         """The grid a command names, or else the one this group is bound to; ``usage`` is
@@ -228,15 +236,11 @@ class RosterService:
         return await grids.known_places(self.store, grid_key)
 
     async def heads(self, grid_key: str) -> list[Head]:
-        if grid_key in self._heads:
-            return list(self._heads[grid_key])
-        generation = self._generation
-        found = tuple(
-            Head(r.user_id, Role(r.role), r.name, _place_of(r))
-            for r in await people.roles_in_grid(self.store, grid_key)
-        )
-        if generation == self._generation:
-            self._heads[grid_key] = found
+        async def read() -> tuple[Head, ...]:
+            return tuple(Head(r.user_id, Role(r.role), r.name, _place_of(r))
+                         for r in await people.roles_in_grid(self.store, grid_key))
+
+        found: tuple[Head, ...] = await self._remembered(self._heads, grid_key, read)
         return list(found)
 
     async def roles_in(self, grid_key: str, user_id: int) -> frozenset[Role]:
