@@ -13,6 +13,7 @@ matched with ``LIKE`` on ``issues.text`` with its ``%``, ``_`` and ``\\`` escape
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ from bot.domain.issue import Issue
 from bot.domain.model import Kind, Place, Priority, Status
 from storage.db import Store
 from storage.issues import issue_from_row
+
+log = logging.getLogger(__name__)
 
 # What the trigram tokenizer needs to match a word; shorter words go through LIKE.
 TRIGRAM = 3
@@ -195,6 +198,7 @@ async def known_places(store: Store, grid_key: str) -> list[Place]:
     for r in rows:
         try:
             places.add(Place(r["building"], r["unit"]))
-        except ValueError:  # written before today's rules for a place; not a tile
-            continue
+        except ValueError as exc:  # written before today's rules for a place; not a tile
+            log.debug("grid %s: %r-%r is no tile of the map: %s",
+                      grid_key, r["building"], r["unit"], exc)
     return sorted(places, key=lambda p: (p.building, p.unit))
